@@ -1,0 +1,177 @@
+// The MogileFS tracker protocol: one request line out, one answer line back.
+//
+// Request:  `<command> k=v&k=v\r\n`, values URL-encoded.
+// Answer:   `OK k=v&k=v\r\n` (pairs in any order; an empty OK is `OK \r\n`)
+//           or `ERR <code> <urlencoded text>[ <callid>]\r\n`.
+// Pure functions only: this module runs unchanged in Node and in the njs engine.
+
+export type Args = { [name: string]: string };
+
+export type Answer =
+  | { kind: "ok"; args: Args; callid: string | null }
+  | { kind: "err"; code: string; message: string; callid: string | null }
+  | { kind: "malformed"; line: string };
+
+export type Destination = { devid: string; path: string };
+
+export type OpenedFile = { fid: string; destinations: Destination[] };
+
+const COMMAND = /^[a-z][a-z0-9_]*$/;
+const DECIMAL = /^[0-9]+$/;
+
+// encodeURIComponent leaves these raw; the tracker's own encoder does not, and `'`
+// or `*` in a line is harmless but `!()~` are escaped too so the line is plain ASCII
+// of one known alphabet.
+const LEFT_RAW_BY_ENCODE_URI = /[!'()*~]/g;
+
+function hexByte(code: number): string {
+  const hex = code.toString(16).toUpperCase();
+  return hex.length < 2 ? `%0${hex}` : `%${hex}`;
+}
+
+// Encodes one key or value for a request line. Every byte outside
+// [A-Za-z0-9_,-./:] becomes %XX of its UTF-8 bytes (space becomes `+`, as the
+// tracker writes it), so `&`, `=`, `+`, `%`, CR, LF and NUL can never split a line
+// or a pair. `/`, `:` and `,` stay raw: the tracker does the same and paths stay
+// readable in logs. Throws URIError for a lone UTF-16 surrogate, which no valid
+// UTF-8 key can hold.
+export function encodeValue(value: string): string {
+  return encodeURIComponent(value)
+    .replace(LEFT_RAW_BY_ENCODE_URI, (c) => hexByte(c.charCodeAt(0)))
+    .replace(/%2F/g, "/")
+    .replace(/%3A/g, ":")
+    .replace(/%2C/g, ",")
+    .replace(/%20/g, "+");
+}
+
+// Bytes that are not valid UTF-8 cannot come from a key this module sent, but a
+// tracker may hold them; they decode one character per byte instead of failing.
+function decodeBytesLoosely(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+// Decodes one key or value from an answer line: `+` is a space, %XX a byte of
+// UTF-8.
+export function decodeValue(text: string): string {
+  const spaced = text.replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(spaced);
+  } catch (_e) {
+    return decodeBytesLoosely(spaced);
+  }
+}
+
+export function encodeArgs(args: Args): string {
+  const pairs: string[] = [];
+  const names = Object.keys(args);
+  for (let i = 0; i < names.length; i++) {
+    pairs.push(`${encodeValue(names[i])}=${encodeValue(args[names[i]])}`);
+  }
+  return pairs.join("&");
+}
+
+// Splits `k=v&k=v` into a map. Empty pairs are skipped; a pair without `=` is a
+// name with an empty value, as Perl's tracker reads it.
+export function decodeArgs(text: string): Args {
+  const args: Args = {};
+  if (text === "") {
+    return args;
+  }
+  const pairs = text.split("&");
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
+    if (pair === "") {
+      continue;
+    }
+    const eq = pair.indexOf("=");
+    if (eq < 0) {
+      args[decodeValue(pair)] = "";
+    } else {
+      args[decodeValue(pair.slice(0, eq))] = decodeValue(pair.slice(eq + 1));
+    }
+  }
+  return args;
+}
+
+// The full request line, CRLF included. The command name is checked here because
+// it is the one part of the line that is not encoded.
+export function requestLine(command: string, args: Args): string {
+  if (!COMMAND.test(command)) {
+    throw new Error(`invalid tracker command name: ${JSON.stringify(command)}`);
+  }
+  return `${command} ${encodeArgs(args)}\r\n`;
+}
+
+function stripLineEnd(line: string): string {
+  return line.replace(/\r?\n$/, "");
+}
+
+// Reads one answer line. Anything that is not `OK ...` or `ERR <code> ...` is
+// "malformed", so a caller can treat a garbled tracker like a failed one.
+export function parseAnswer(raw: string): Answer {
+  const line = stripLineEnd(raw);
+  if (line === "OK" || line.slice(0, 3) === "OK ") {
+    if (/[\r\n]/.test(line)) {
+      return { kind: "malformed", line: raw };
+    }
+    const args = decodeArgs(line.slice(3).replace(/\s+$/, ""));
+    const callid = Object.prototype.hasOwnProperty.call(args, "callid") ? args.callid : null;
+    if (callid !== null) {
+      delete args.callid;
+    }
+    return { kind: "ok", args: args, callid: callid };
+  }
+  const err = /^ERR ([^ \r\n]+)(?: ([^ \r\n]*))?(?: ([^ \r\n]*))?$/.exec(line);
+  if (err) {
+    const code = err[1];
+    const message = err[2] === undefined ? code : decodeValue(err[2]);
+    const callid = err[3] === undefined ? null : decodeValue(err[3]);
+    return { kind: "err", code: code, message: message, callid: callid };
+  }
+  return { kind: "malformed", line: raw };
+}
+
+// The replica URLs of a `get_paths` answer, in the tracker's order (path1 first).
+// `paths=N` is authoritative; numbered entries beyond it, or missing ones, are
+// ignored rather than guessed.
+export function pathsOf(args: Args): string[] {
+  const count = DECIMAL.test(args.paths || "") ? parseInt(args.paths, 10) : 0;
+  const paths: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const path = args[`path${i}`];
+    if (path) {
+      paths.push(path);
+    }
+  }
+  return paths;
+}
+
+// The fid and the destinations of a `create_open` answer. With multi_dest=1 the
+// tracker answers `dev_count`, `devid_N`, `path_N`; without it `devid`, `path`.
+// The fid stays a decimal string: fids are BIGINT and outgrow 32-bit numbers.
+// Returns null when the answer lacks a fid or any destination.
+export function openedFileOf(args: Args): OpenedFile | null {
+  const fid = args.fid;
+  if (!fid || !DECIMAL.test(fid)) {
+    return null;
+  }
+  const destinations: Destination[] = [];
+  if (args.dev_count !== undefined) {
+    const count = DECIMAL.test(args.dev_count) ? parseInt(args.dev_count, 10) : 0;
+    for (let i = 1; i <= count; i++) {
+      const devid = args[`devid_${i}`];
+      const path = args[`path_${i}`];
+      if (devid && DECIMAL.test(devid) && path) {
+        destinations.push({ devid: devid, path: path });
+      }
+    }
+  } else if (args.devid && DECIMAL.test(args.devid) && args.path) {
+    destinations.push({ devid: args.devid, path: args.path });
+  }
+  if (destinations.length === 0) {
+    return null;
+  }
+  return { fid: fid, destinations: destinations };
+}
