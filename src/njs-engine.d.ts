@@ -21,6 +21,8 @@ interface Array<T> {
 interface NumberConstructor {
   isInteger(value: unknown): boolean;
   isSafeInteger(value: unknown): boolean;
+  isNaN(value: unknown): boolean;
+  isFinite(value: unknown): boolean;
 }
 
 interface ObjectConstructor {

@@ -24,6 +24,8 @@ const DECIMAL = /^[0-9]+$/;
 // of one known alphabet.
 const LEFT_RAW_BY_ENCODE_URI = /[!'()*~]/g;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function hexByte(code: number): string {
   const hex = code.toString(16).toUpperCase();
   return hex.length < 2 ? `%0${hex}` : `%${hex}`;
@@ -33,10 +35,12 @@ function hexByte(code: number): string {
 // [A-Za-z0-9_,-./:] becomes %XX of its UTF-8 bytes (space becomes `+`, as the
 // tracker writes it), so `&`, `=`, `+`, `%`, CR, LF and NUL can never split a line
 // or a pair. `/`, `:` and `,` stay raw: the tracker does the same and paths stay
-// readable in logs. Throws URIError for a lone UTF-16 surrogate, which no valid
-// UTF-8 key can hold.
+// readable in logs. A lone UTF-16 surrogate, which no UTF-8 text can hold, is
+// sent as U+FFFD: the njs engine stores it so anyway, and Node's encoder would throw.
 export function encodeValue(value: string): string {
-  return encodeURIComponent(value)
+  return encodeURIComponent(
+    value.replace(LONE_SURROGATE, (_m, before?: string) => `${before || ""}\uFFFD`),
+  )
     .replace(LEFT_RAW_BY_ENCODE_URI, (c) => hexByte(c.charCodeAt(0)))
     .replace(/%2F/g, "/")
     .replace(/%3A/g, ":")
