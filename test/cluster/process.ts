@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+
+// A daemon the cluster started: its output goes to a log file so a failed test can
+// print what the daemon said, and stop() waits until the process is really gone.
+export type Daemon = {
+  name: string;
+  logPath: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+};
+
+const running = new Set<Daemon>();
+
+export function spawnDaemon(
+  name: string,
+  command: string,
+  args: string[],
+  logPath: string,
+): Daemon {
+  const fd = openSync(logPath, "a");
+  const child = spawn(command, args, { stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null)));
+    child.on("error", () => resolve(-1));
+  });
+  const daemon: Daemon = {
+    name,
+    logPath,
+    child,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000) {
+      running.delete(daemon);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return;
+      }
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(daemon);
+  exited.then(() => running.delete(daemon));
+  return daemon;
+}
+
+// Last resort when the test process dies without stop(): no daemon may outlive it.
+export function killAllDaemonsNow(): void {
+  for (const daemon of running) {
+    try {
+      daemon.child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
+export function logTail(path: string, lines = 60): string {
+  try {
+    const text = readFileSync(path, "utf8").split("\n");
+    return text.slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) {
+        return value;
+      }
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
