@@ -81,7 +81,11 @@ export class TrackerConnection {
 const shared = new Map<string, Promise<TrackerConnection>>();
 
 // One kept connection per tracker address; a broken one is replaced on next use.
-export async function trackerCommand(address: string, command: string, args: Args = {}): Promise<Answer> {
+export async function trackerCommand(
+  address: string,
+  command: string,
+  args: Args = {},
+): Promise<Answer> {
   let pending = shared.get(address);
   if (!pending) {
     pending = TrackerConnection.connect(address);
@@ -109,7 +113,9 @@ export function closeTrackerConnections(): void {
 export async function expectOk(address: string, command: string, args: Args = {}): Promise<Args> {
   const answer = await trackerCommand(address, command, args);
   if (answer.kind !== "ok") {
-    throw new Error(`${command} on ${address}: ${answer.kind === "err" ? `${answer.code} ${answer.message}` : answer.line}`);
+    throw new Error(
+      `${command} on ${address}: ${answer.kind === "err" ? `${answer.code} ${answer.message}` : answer.line}`,
+    );
   }
   return answer.args;
 }

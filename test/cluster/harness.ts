@@ -28,7 +28,13 @@ export type ClusterOptions = {
 };
 
 export type TrackerInfo = { host: string; port: number; address: string };
-export type StorageInfo = { hostid: number; hostname: string; ip: string; port: number; devids: number[] };
+export type StorageInfo = {
+  hostid: number;
+  hostname: string;
+  ip: string;
+  port: number;
+  devids: number[];
+};
 
 export type Cluster = {
   external: boolean;
@@ -99,7 +105,9 @@ function toInfo(address: string): TrackerInfo {
 function externalCluster(): Cluster {
   const domain = process.env.MOGILEFS_DOMAIN;
   if (!domain) {
-    throw new Error("MOGILEFS_TRACKERS is set but MOGILEFS_DOMAIN is not: name the domain the tests may use");
+    throw new Error(
+      "MOGILEFS_TRACKERS is set but MOGILEFS_DOMAIN is not: name the domain the tests may use",
+    );
   }
   const refuse = async () => {
     throw new Error("external mode: this cluster's daemons are not ours to stop or start");
@@ -173,9 +181,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const trackerCount = options.trackers ?? 2;
   const hostCount = options.storageHosts ?? 2;
   const devicesPerHost = options.devicesPerHost ?? 1;
-  const domains = options.domains ?? [{ name: "files", classes: [{ name: "two", mindevcount: 2 }] }];
+  const domains = options.domains ?? [
+    { name: "files", classes: [{ name: "two", mindevcount: 2 }] },
+  ];
   const persistent = options.stateDir !== undefined;
-  const dir = persistent ? resolve(options.stateDir as string) : mkdtempSync(join(tmpdir(), "njs-mogilefs-"));
+  const dir = persistent
+    ? resolve(options.stateDir as string)
+    : mkdtempSync(join(tmpdir(), "njs-mogilefs-"));
   mkdirSync(dir, { recursive: true });
   const saved = persistent ? readState(dir) : {};
 
@@ -251,7 +263,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         parts.push(`--- tracker${i + 1} (${path}) ---\n${logTail(path, 80)}`);
       });
       for (const node of nodes) {
-        parts.push(`--- storage ${node.ip}:${node.port} (${node.logPath}) ---\n${logTail(node.logPath, 20)}`);
+        parts.push(
+          `--- storage ${node.ip}:${node.port} (${node.logPath}) ---\n${logTail(node.logPath, 20)}`,
+        );
       }
       return parts.join("\n");
     },
@@ -289,7 +303,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     for (let i = 0; i < hostCount; i++) {
       const ip = `127.0.0.${i + 2}`;
       const devids = Array.from({ length: devicesPerHost }, (_x, k) => i * devicesPerHost + k + 1);
-      const node = await createStorageNode(join(dir, `storage${i + 1}`), ip, devids, await portFor(ip, saved.storagePorts?.[i]));
+      const node = await createStorageNode(
+        join(dir, `storage${i + 1}`),
+        ip,
+        devids,
+        await portFor(ip, saved.storagePorts?.[i]),
+      );
       nodes.push(node);
     }
     await Promise.all(nodes.map((n) => n.start()));
@@ -323,7 +342,11 @@ async function register(
   domains: DomainSpec[],
   storage: StorageInfo[],
 ): Promise<void> {
-  const tolerate = async (run: () => Promise<unknown>, code: string, instead?: () => Promise<unknown>) => {
+  const tolerate = async (
+    run: () => Promise<unknown>,
+    code: string,
+    instead?: () => Promise<unknown>,
+  ) => {
     try {
       await run();
     } catch (e) {
@@ -343,7 +366,8 @@ async function register(
     );
     for (const devid of node.devids) {
       await tolerate(
-        () => expectOk(tracker, "create_device", { hostname, devid: String(devid), state: "alive" }),
+        () =>
+          expectOk(tracker, "create_device", { hostname, devid: String(devid), state: "alive" }),
         "existing_devid",
       );
     }
@@ -357,7 +381,10 @@ async function register(
     storage.push({ hostid, hostname, ip: node.ip, port: node.port, devids: node.devids });
   }
   for (const domain of domains) {
-    await tolerate(() => expectOk(tracker, "create_domain", { domain: domain.name }), "domain_exists");
+    await tolerate(
+      () => expectOk(tracker, "create_domain", { domain: domain.name }),
+      "domain_exists",
+    );
     for (const cls of domain.classes ?? []) {
       const args: Record<string, string> = {
         domain: domain.name,

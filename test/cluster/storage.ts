@@ -62,7 +62,12 @@ function answersHttp(ip: string, port: number): Promise<boolean> {
 
 // `port` is kept across restarts so the tracker's host row stays right; on a fresh
 // node the OS picks it.
-export async function createStorageNode(dir: string, ip: string, devids: number[], port?: number): Promise<StorageNode> {
+export async function createStorageNode(
+  dir: string,
+  ip: string,
+  devids: number[],
+  port?: number,
+): Promise<StorageNode> {
   const nodePort = port ?? (await freePort(ip));
   for (const sub of ["tmp", "root"]) {
     mkdirSync(join(dir, sub), { recursive: true });

@@ -1,7 +1,14 @@
 import { type Args, err, ok } from "./codec";
 import { type Handler, perlNumber } from "./context";
 import { execute, isDuplicate, select, selectOne } from "./db";
-import { classesOf, DEVICE_STATES, domainByName, HOST_STATES, loadDevices, loadHosts } from "./topology";
+import {
+  classesOf,
+  DEVICE_STATES,
+  domainByName,
+  HOST_STATES,
+  loadDevices,
+  loadHosts,
+} from "./topology";
 
 // The admin commands `mogadm` sends to set a cluster up, with mogilefsd's answers.
 
@@ -16,7 +23,10 @@ export const createDomain: Handler = async (ctx, args) => {
   }
   const max = await selectOne(ctx.db, "SELECT MAX(dmid) AS m FROM domain");
   try {
-    await execute(ctx.db, "INSERT INTO domain (dmid, namespace) VALUES (?, ?)", [Number(max?.m ?? 0) + 1, domain]);
+    await execute(ctx.db, "INSERT INTO domain (dmid, namespace) VALUES (?, ?)", [
+      Number(max?.m ?? 0) + 1,
+      domain,
+    ]);
   } catch (e) {
     if (isDuplicate(e)) {
       return err("domain_exists");
@@ -38,7 +48,11 @@ export const deleteDomain: Handler = async (ctx, args) => {
   if (await selectOne(ctx.db, "SELECT fid FROM file WHERE dmid = ? LIMIT 1", [dmid])) {
     return err("domain_has_files");
   }
-  if (await selectOne(ctx.db, "SELECT classid FROM class WHERE dmid = ? AND classid != 0 LIMIT 1", [dmid])) {
+  if (
+    await selectOne(ctx.db, "SELECT classid FROM class WHERE dmid = ? AND classid != 0 LIMIT 1", [
+      dmid,
+    ])
+  ) {
     return err("domain_has_classes");
   }
   await execute(ctx.db, "DELETE FROM domain WHERE dmid = ?", [dmid]);
@@ -80,10 +94,11 @@ async function createOrUpdateClass(ctx: Parameters<Handler>[0], args: Args, upda
   if (!dmid) {
     return err("domain_not_found");
   }
-  const stored = await selectOne(ctx.db, "SELECT classid FROM class WHERE dmid = ? AND classname = ?", [
-    dmid,
-    className,
-  ]);
+  const stored = await selectOne(
+    ctx.db,
+    "SELECT classid FROM class WHERE dmid = ? AND classname = ?",
+    [dmid, className],
+  );
   let classid = stored?.classid ?? undefined;
   // The default class exists without a row; updating it creates the row (id 0).
   const updating = update && !(classid === undefined && className === "default");
@@ -95,15 +110,17 @@ async function createOrUpdateClass(ctx: Parameters<Handler>[0], args: Args, upda
     if (className === "default") {
       classid = "0";
     } else {
-      const max = await selectOne(ctx.db, "SELECT MAX(classid) AS m FROM class WHERE dmid = ?", [dmid]);
+      const max = await selectOne(ctx.db, "SELECT MAX(classid) AS m FROM class WHERE dmid = ?", [
+        dmid,
+      ]);
       classid = String(Number(max?.m ?? 0) + 1);
     }
     try {
-      await execute(ctx.db, "INSERT INTO class (dmid, classid, classname, mindevcount) VALUES (?, ?, ?, 2)", [
-        dmid,
-        classid,
-        className,
-      ]);
+      await execute(
+        ctx.db,
+        "INSERT INTO class (dmid, classid, classname, mindevcount) VALUES (?, ?, ?, 2)",
+        [dmid, classid, className],
+      );
     } catch (e) {
       if (isDuplicate(e)) {
         return err("class_exists");
@@ -152,14 +169,20 @@ export const deleteClass: Handler = async (ctx, args) => {
   if (!dmid) {
     return err("domain_not_found");
   }
-  const cls = await selectOne(ctx.db, "SELECT classid FROM class WHERE dmid = ? AND classname = ?", [
-    dmid,
-    className,
-  ]);
+  const cls = await selectOne(
+    ctx.db,
+    "SELECT classid FROM class WHERE dmid = ? AND classname = ?",
+    [dmid, className],
+  );
   if (!cls) {
     return err("class_not_found");
   }
-  if (await selectOne(ctx.db, "SELECT fid FROM file WHERE dmid = ? AND classid = ? LIMIT 1", [dmid, cls.classid])) {
+  if (
+    await selectOne(ctx.db, "SELECT fid FROM file WHERE dmid = ? AND classid = ? LIMIT 1", [
+      dmid,
+      cls.classid,
+    ])
+  ) {
     return err("class_has_files");
   }
   await execute(ctx.db, "DELETE FROM class WHERE dmid = ? AND classid = ?", [dmid, cls.classid]);
@@ -197,11 +220,11 @@ async function createOrUpdateHost(ctx: Parameters<Handler>[0], input: Args, upda
     if (!hostid) {
       const max = await selectOne(ctx.db, "SELECT MAX(hostid) AS m FROM host");
       hostid = String(Number(max?.m ?? 0) + 1);
-      await execute(ctx.db, "INSERT INTO host (hostid, hostname, hostip, status) VALUES (?, ?, ?, 'down')", [
-        hostid,
-        hostname,
-        args.ip,
-      ]);
+      await execute(
+        ctx.db,
+        "INSERT INTO host (hostid, hostname, hostip, status) VALUES (?, ?, ?, 'down')",
+        [hostid, hostname, args.ip],
+      );
     }
     const columns: Record<string, string | undefined> = {
       status: args.status,
@@ -234,7 +257,9 @@ export const createHost: Handler = (ctx, args) => createOrUpdateHost(ctx, args, 
 export const updateHost: Handler = (ctx, args) => createOrUpdateHost(ctx, args, true);
 
 export const deleteHost: Handler = async (ctx, args) => {
-  const host = await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostname = ?", [args.host ?? ""]);
+  const host = await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostname = ?", [
+    args.host ?? "",
+  ]);
   if (!host) {
     return err("unknown_host");
   }
@@ -256,13 +281,16 @@ export const createDevice: Handler = async (ctx, args) => {
   }
   let hostid: string | undefined;
   if (args.hostid && /^\d+$/.test(args.hostid)) {
-    hostid = (await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostid = ?", [args.hostid]))?.hostid ?? undefined;
+    hostid =
+      (await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostid = ?", [args.hostid]))
+        ?.hostid ?? undefined;
     if (!hostid) {
       return err("unknown_hostid");
     }
   } else if (args.hostname && args.hostname !== "0") {
     hostid =
-      (await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostname = ?", [args.hostname]))?.hostid ?? undefined;
+      (await selectOne(ctx.db, "SELECT hostid FROM host WHERE hostname = ?", [args.hostname]))
+        ?.hostid ?? undefined;
     if (!hostid) {
       return err("unknown_host");
     }
@@ -270,7 +298,11 @@ export const createDevice: Handler = async (ctx, args) => {
     return err("bad_args", "No hostid/hostname parameter");
   }
   try {
-    await execute(ctx.db, "INSERT INTO device (devid, hostid, status) VALUES (?, ?, ?)", [devid, hostid, state]);
+    await execute(ctx.db, "INSERT INTO device (devid, hostid, status) VALUES (?, ?, ?)", [
+      devid,
+      hostid,
+      state,
+    ]);
   } catch (e) {
     if (isDuplicate(e)) {
       return err("existing_devid");
@@ -282,7 +314,12 @@ export const createDevice: Handler = async (ctx, args) => {
 
 type DeviceChange = { column: "status" | "weight"; value: string | number };
 
-async function changeDevice(ctx: Parameters<Handler>[0], hostname: string, devid: number, change: DeviceChange) {
+async function changeDevice(
+  ctx: Parameters<Handler>[0],
+  hostname: string,
+  devid: number,
+  change: DeviceChange,
+) {
   const device = (await loadDevices(ctx.db)).find((d) => d.devid === String(devid));
   if (!device) {
     return err("no_device");
@@ -293,7 +330,10 @@ async function changeDevice(ctx: Parameters<Handler>[0], hostname: string, devid
   if (change.column === "status" && device.status === "dead" && change.value === "alive") {
     return err("state_too_high");
   }
-  await execute(ctx.db, `UPDATE device SET ${change.column} = ? WHERE devid = ?`, [change.value, device.devid]);
+  await execute(ctx.db, `UPDATE device SET ${change.column} = ? WHERE devid = ?`, [
+    change.value,
+    device.devid,
+  ]);
   return ok();
 }
 
@@ -360,7 +400,9 @@ export const getDevices: Handler = async (ctx, args) => {
     }
     n += 1;
     const free =
-      device.mb_total && device.mb_used !== null ? String(Number(device.mb_total) - Number(device.mb_used)) : "";
+      device.mb_total && device.mb_used !== null
+        ? String(Number(device.mb_total) - Number(device.mb_used))
+        : "";
     const fields: Record<string, string | null> = {
       devid: device.devid,
       hostid: device.hostid,

@@ -28,7 +28,10 @@ export async function deleteRound(db: Pool): Promise<void> {
         if (device?.host && device.status !== "dead") {
           const url = deviceUrl(device, fid);
           const res = await request("DELETE", url, { timeoutMs: 5000 }).catch((e: Error) => e);
-          if (res instanceof Error || !(res.status === 404 || (res.status >= 200 && res.status < 300))) {
+          if (
+            res instanceof Error ||
+            !(res.status === 404 || (res.status >= 200 && res.status < 300))
+          ) {
             log(`delete fid ${fid}: ${url}: ${res instanceof Error ? res.message : res.status}`);
             failed = true;
             continue;

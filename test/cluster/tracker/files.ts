@@ -58,14 +58,20 @@ export const getPaths: Handler = async (ctx, args) => {
   }
   const devids = await devidsOf(ctx.db, file.fid);
   const byId = new Map((await loadDevices(ctx.db)).map((d) => [d.devid, d]));
-  const devices = devids.map((id) => byId.get(id)).filter((d): d is Device => d?.host !== undefined);
+  const devices = devids
+    .map((id) => byId.get(id))
+    .filter((d): d is Device => d?.host !== undefined);
   const answer: Args = {};
   let count = 0;
   let backup: string | undefined;
   const draining: string[] = [];
   for (const device of weightedShuffle(devices, deviceWeight)) {
     const path = deviceUrl(device, file.fid, true);
-    if (!deviceCanReadFrom(device) || !hostCanReadFrom(device) || !ctx.monitor.isReadable(device.devid)) {
+    if (
+      !deviceCanReadFrom(device) ||
+      !hostCanReadFrom(device) ||
+      !ctx.monitor.isReadable(device.devid)
+    ) {
       backup = path;
       continue;
     }
@@ -140,7 +146,9 @@ export const createOpen: Handler = async (ctx, args) => {
   }
   const all = await loadDevices(ctx.db);
   await ctx.monitor.observeUnknown(all.filter(deviceShouldGetNewFiles));
-  const writeable = all.filter((d) => deviceShouldGetNewFiles(d) && ctx.monitor.isWriteable(d.devid));
+  const writeable = all.filter(
+    (d) => deviceShouldGetNewFiles(d) && ctx.monitor.isWriteable(d.devid),
+  );
   const destinations = pickDestinations(writeable, multi ? 3 : 1);
   if (destinations.length === 0) {
     return err("no_devices");
@@ -206,7 +214,11 @@ export const createClose: Handler = async (ctx, args) => {
     return err("bogus_args");
   }
   // Whoever deletes the tempfile row owns the close; a second close finds none.
-  const temp = await selectOne(ctx.db, "SELECT classid, dmid, dkey, devids FROM tempfile WHERE fid = ?", [fid]);
+  const temp = await selectOne(
+    ctx.db,
+    "SELECT classid, dmid, dkey, devids FROM tempfile WHERE fid = ?",
+    [fid],
+  );
   const taken = await execute(ctx.db, "DELETE FROM tempfile WHERE fid = ?", [fid]);
   if (!temp || taken.affectedRows === 0) {
     return err("no_temp_file");
@@ -218,7 +230,10 @@ export const createClose: Handler = async (ctx, args) => {
   };
   if (!(temp.devids ?? "").split(",").includes(devid)) {
     await failed();
-    return err("invalid_destdev", `File uploaded to invalid dest ${devid}. Valid devices were: ${temp.devids}`);
+    return err(
+      "invalid_destdev",
+      `File uploaded to invalid dest ${devid}. Valid devices were: ${temp.devids}`,
+    );
   }
   if (!validKey(key)) {
     await failed();
@@ -230,7 +245,10 @@ export const createClose: Handler = async (ctx, args) => {
     const type = "unreachable" in stored ? "cantreach" : "missing";
     const error = "error" in stored ? stored.error : "";
     await failed();
-    return err("size_verify_error", `Expected: ${expected}; actual: 0 (${type}); path: ${path}; error: ${error}`);
+    return err(
+      "size_verify_error",
+      `Expected: ${expected}; actual: 0 (${type}); path: ${path}; error: ${error}`,
+    );
   }
   if (expected > -1 && expected !== stored.size) {
     await failed();
@@ -316,7 +334,9 @@ export const fileInfo: Handler = async (ctx, args) => {
     devcount: file.devcount,
   };
   if (cls.hashtype && cls.hashtype !== "0") {
-    const row = await selectOne(ctx.db, "SELECT HEX(checksum) AS hex FROM checksum WHERE fid = ?", [file.fid]);
+    const row = await selectOne(ctx.db, "SELECT HEX(checksum) AS hex FROM checksum WHERE fid = ?", [
+      file.fid,
+    ]);
     answer.checksum = row?.hex ? `MD5:${row.hex.toLowerCase()}` : "MISSING";
   }
   if (args.devices && args.devices !== "0") {

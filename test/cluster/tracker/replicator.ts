@@ -42,7 +42,12 @@ export async function replicateRound(db: Pool, monitor: Monitor): Promise<void> 
   });
 }
 
-async function replicateFid(db: Pool, monitor: Monitor, devices: Device[], fid: string): Promise<boolean> {
+async function replicateFid(
+  db: Pool,
+  monitor: Monitor,
+  devices: Device[],
+  fid: string,
+): Promise<boolean> {
   const file = await fileByFid(db, fid);
   if (!file) {
     return true;
@@ -57,10 +62,17 @@ async function replicateFid(db: Pool, monitor: Monitor, devices: Device[], fid: 
       .map((id) => byId.get(id))
       .filter(
         (d): d is Device =>
-          d !== undefined && deviceCanReadFrom(d) && hostCanReadFrom(d) && monitor.isReadable(d.devid),
+          d !== undefined &&
+          deviceCanReadFrom(d) &&
+          hostCanReadFrom(d) &&
+          monitor.isReadable(d.devid),
       );
     if (sources.length === 0) {
-      await execute(db, "REPLACE INTO unreachable_fids (fid, lastupdate) VALUES (?, UNIX_TIMESTAMP())", [fid]);
+      await execute(
+        db,
+        "REPLACE INTO unreachable_fids (fid, lastupdate) VALUES (?, UNIX_TIMESTAMP())",
+        [fid],
+      );
       log(`replicate fid ${fid}: no readable source among devices ${on.join(",")}`);
       return false;
     }
@@ -70,7 +82,8 @@ async function replicateFid(db: Pool, monitor: Monitor, devices: Device[], fid: 
     );
     const ideal = anyHost ? candidates : candidates.filter((d) => !usedHosts.has(d.hostid));
     const desperate = candidates.filter((d) => !ideal.includes(d));
-    const destination = weightedShuffle(ideal, deviceWeight)[0] ?? weightedShuffle(desperate, deviceWeight)[0];
+    const destination =
+      weightedShuffle(ideal, deviceWeight)[0] ?? weightedShuffle(desperate, deviceWeight)[0];
     if (!destination) {
       log(`replicate fid ${fid}: no device to copy to (on ${on.join(",")}, want ${wanted})`);
       return false;

@@ -25,7 +25,9 @@ async function answer(ctx: Context, line: string): Promise<string> {
     }
   }
   const summary = result.ok ? "OK" : `ERR ${result.code}`;
-  log(`${request.command} ${show(line.slice(request.command.length).trim()).slice(0, 300)} -> ${summary}`);
+  log(
+    `${request.command} ${show(line.slice(request.command.length).trim()).slice(0, 300)} -> ${summary}`,
+  );
   return encodeAnswer(result, callid);
 }
 
