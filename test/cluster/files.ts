@@ -1,6 +1,7 @@
 import { request } from "node:http";
+import type { Args } from "../../src/protocol";
 import { openedFileOf, pathsOf } from "../../src/protocol";
-import { expectOk, trackerCommand } from "./client";
+import { expectOk, type TrackerConnection, trackerCommand } from "./client";
 
 // Storing and reading files the way a MogileFS client does (create_open, HTTP PUT
 // to the path, create_close with the exact path and size), for end-to-end tests.
@@ -32,11 +33,24 @@ export async function storeFile(
   domain: string,
   key: string,
   body: Buffer | string,
-  options: { class?: string } = {},
+  // A connection of its own lets uploads run in parallel instead of queueing on
+  // the shared one.
+  options: { class?: string; connection?: TrackerConnection } = {},
 ): Promise<Stored> {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const call = async (command: string, args: Args): Promise<Args> => {
+    if (!options.connection) {
+      return expectOk(tracker, command, args);
+    }
+    const answer = await options.connection.command(command, args);
+    if (answer.kind !== "ok") {
+      const why = answer.kind === "err" ? `${answer.code} ${answer.message}` : answer.line;
+      throw new Error(`${command}: ${why}`);
+    }
+    return answer.args;
+  };
   const opened = openedFileOf(
-    await expectOk(tracker, "create_open", {
+    await call("create_open", {
       domain,
       key,
       class: options.class ?? "",
@@ -51,7 +65,7 @@ export async function storeFile(
     if (!put || put.status < 200 || put.status > 299) {
       continue;
     }
-    await expectOk(tracker, "create_close", {
+    await call("create_close", {
       domain,
       key,
       fid: opened.fid,
