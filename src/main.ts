@@ -1,5 +1,6 @@
 // The handlers nginx binds to (js_content, js_set, js_filter). Only this file
 // exports to nginx; each handler is a thin call into a small module.
+import { trackerBridge } from "./stream";
 import { VERSION } from "./version";
 
 // `js_set $mogilefs_version mogilefs.version;` lets operators log which module
@@ -8,4 +9,4 @@ function version(_r: NginxHTTPRequest): string {
   return VERSION;
 }
 
-export default { version };
+export default { version, trackerBridge };
