@@ -166,8 +166,15 @@ function installExitHooks(): void {
   exitHooksInstalled = true;
   // Daemons must not outlive the process that started them, however it ends.
   process.once("exit", () => killAllDaemonsNow());
+  // A terminal's Ctrl-C reaches this process and its daemons alike, and often twice:
+  // later signals must not cut the first one's orderly stop short.
+  let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
       Promise.all([...clusters].map((c) => c.stop())).finally(() => process.exit(130));
     });
   }

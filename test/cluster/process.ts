@@ -47,11 +47,12 @@ export function spawnDaemon(
   return daemon;
 }
 
-// Last resort when the test process dies without stop(): no daemon may outlive it.
+// Last resort when the process exits without stop(): no daemon may outlive it.
+// SIGTERM, not SIGKILL, so MariaDB still shuts down cleanly after we are gone.
 export function killAllDaemonsNow(): void {
   for (const daemon of running) {
     try {
-      daemon.child.kill("SIGKILL");
+      daemon.child.kill("SIGTERM");
     } catch {
       // already gone
     }
