@@ -6,6 +6,7 @@
 // dist/mogilefs.js       the module nginx loads (js_import), one `export default {...}`
 // dist/test/njs-unit.js  the unit tests bundled for the njs command-line engine
 // dist/cluster/*.mjs     the local MogileFS cluster (tracker, npm start), for Node
+// DIR/*.conf             with --config (or MOGILEFS_TRACKERS): the nginx snippets
 //
 // The build stops, naming file and line, on a type error or on any construct the
 // njs 0.7.9 engine lacks (see build/njs-subset.mjs).
@@ -14,7 +15,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
+import { resolveConfig } from "./build/config.mjs";
 import { findUnsupportedInText } from "./build/njs-subset.mjs";
+import { renderSnippets } from "./build/render.mjs";
 import { typecheck } from "./build/typecheck.mjs";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -49,6 +52,30 @@ function options() {
   } catch (e) {
     fail([`build: ${e.message}`, usage]);
   }
+}
+
+// The snippets, when there is a configuration to render them from.
+function writeSnippets(given, source, out) {
+  const { config, problems } = resolveConfig(given, { outDir: out, env: process.env });
+  let mimeTypesText = "";
+  if (config) {
+    try {
+      mimeTypesText = readFileSync(config.mimeTypes, "utf8");
+    } catch (e) {
+      problems.push(`mimeTypes: cannot read ${config.mimeTypes}: ${e.code || e.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    fail([
+      `build: ${source}: ${problems.length} bad setting(s):`,
+      ...problems.map((p) => `  ${p}`),
+    ]);
+  }
+  const files = renderSnippets(config, { templatesDir: path.join(root, "nginx"), mimeTypesText });
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(path.join(out, name), text);
+  }
+  return Object.keys(files);
 }
 
 function readConfig(file) {
@@ -145,9 +172,7 @@ async function bundleForNode(entry, outfile) {
 async function main() {
   const opts = options();
   const out = path.resolve(opts.out || path.join(root, "dist"));
-  if (opts.config) {
-    readConfig(opts.config);
-  }
+  const given = opts.config ? readConfig(opts.config) : null;
 
   const njsSources = [...tsFiles("src"), ...tsFiles("test/unit"), ...tsFiles("test/njs")];
   const problems = [...typecheck(root, "tsconfig.json"), ...checkSubset(njsSources)];
@@ -170,7 +195,11 @@ async function main() {
       await bundleForNode(entry, path.join(out, target));
     }
   }
-  console.log(`build: wrote ${path.relative(process.cwd(), out) || "."}/mogilefs.js`);
+  const written = ["mogilefs.js"];
+  if (given !== null || process.env.MOGILEFS_TRACKERS) {
+    written.push(...writeSnippets(given ?? {}, opts.config ?? "environment", out));
+  }
+  console.log(`build: wrote ${written.join(", ")} in ${path.relative(process.cwd(), out) || "."}`);
 }
 
 main().catch((e) => fail(`build: ${e.message}`));

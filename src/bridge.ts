@@ -7,7 +7,7 @@
 // over between trackers, and lets proxy_cache keep answers.
 //
 // Request from nginx:  GET /<command>?<args, already tracker-encoded> HTTP/1.1
-//                      X-MogileFS-Key: <raw key bytes>      (optional)
+//                      X-MogileFS-Arg-<name>: <raw bytes>   (any number, e.g. Key)
 // Response to nginx:   status by answer, X-MogileFS-* headers, the answer line
 //                      as the body (JS callers parse it with protocol.ts).
 import { type Answer, parseAnswer, pathsOf } from "./protocol";
@@ -22,7 +22,9 @@ const LF = 10;
 // Request targets carry args that the caller has already encoded; only the
 // encoder's alphabet may appear, so nothing can split the tracker line.
 const TARGET = /^\/([a-z][a-z0-9_]*)(?:\?([A-Za-z0-9_,\-./:%+=&]*))?$/;
-const KEY_HEADER = "x-mogilefs-key";
+// Headers whose raw value becomes one more arg, encoded here: nginx has no
+// encoder of its own, and a key may hold any byte but CR and LF.
+const ARG_HEADER = /^x-mogilefs-arg-([a-z][a-z0-9_]*)$/;
 
 // Bytes a key may hold raw in a tracker line: the tracker's own safe alphabet.
 function isSafeByte(b: number): boolean {
@@ -107,7 +109,8 @@ export function bridgeRequest(head: Uint8Array): BridgeRequest {
     while (colon < end && head[colon] !== 58) {
       colon++;
     }
-    if (ascii(head, pos, colon).toLowerCase() === KEY_HEADER) {
+    const arg = ARG_HEADER.exec(ascii(head, pos, colon).toLowerCase());
+    if (arg) {
       let start = colon + 1;
       while (start < end && (head[start] === 32 || head[start] === 9)) {
         start++;
@@ -116,7 +119,7 @@ export function bridgeRequest(head: Uint8Array): BridgeRequest {
       while (stop > start && (head[stop - 1] === 32 || head[stop - 1] === 9)) {
         stop--;
       }
-      args += `${args === "" ? "" : "&"}key=${encodeBytes(head, start, stop)}`;
+      args += `${args === "" ? "" : "&"}${arg[1]}=${encodeBytes(head, start, stop)}`;
     }
     pos = end + 2;
   }

@@ -43,22 +43,29 @@ describe("headEnd", () => {
 });
 
 describe("bridgeRequest", () => {
-  test("turns a lookup into a get_paths line with the key header encoded", () => {
+  test("turns a lookup into a get_paths line with the arg headers encoded", () => {
     const request = bridgeRequest(
       head(
-        "GET /get_paths?domain=files&noverify=1 HTTP/1.1\r\nHost: mogilefs_trackers\r\nX-MogileFS-Key: a&b=c+d %e\r\n\r\n",
+        "GET /get_paths?noverify=1&pathcount=4 HTTP/1.1\r\nHost: mogilefs\r\nX-MogileFS-Arg-Domain: files\r\nX-MogileFS-Arg-Key: a&b=c+d %e\r\nX-Other: x\r\n\r\n",
       ),
     );
     expect(request).toEqual({
       ok: true,
       command: "get_paths",
-      line: "get_paths domain=files&noverify=1&key=a%26b%3Dc%2Bd+%25e\r\n",
+      line: "get_paths noverify=1&pathcount=4&domain=files&key=a%26b%3Dc%2Bd+%25e\r\n",
     });
+  });
+
+  test("ignores arg headers whose name is not a plain arg name", () => {
+    const request = bridgeRequest(
+      head("GET /noop HTTP/1.1\r\nX-MogileFS-Arg-: x\r\nX-MogileFS-Arg-a=b: y\r\n\r\n"),
+    );
+    expect(request.ok && request.line).toBe("noop \r\n");
   });
 
   test("encodes a UTF-8 key byte by byte, and invalid UTF-8 too", () => {
     const bytes = Buffer.concat([
-      Buffer.from("GET /get_paths?domain=d HTTP/1.1\r\nx-mogilefs-key:  "),
+      Buffer.from("GET /get_paths?domain=d HTTP/1.1\r\nx-mogilefs-arg-key:  "),
       Buffer.from([0xc3, 0xa9, 0x2f, 0xff]),
       Buffer.from("  \r\n\r\n"),
     ]);

@@ -1,0 +1,207 @@
+// The gateway configuration: defaults, environment overrides, and validation that
+// names every bad field. Everything the snippets need is derived here, once.
+import path from "node:path";
+
+export const DEFAULTS = {
+  trackers: [],
+  // Where the module and the snippets live on the nginx host.
+  nginxDir: null,
+  // Folder for the bridge's unix sockets; must exist and be writable by nginx's master.
+  runtimeDir: "/var/lib/nginx",
+  tracker: {
+    connectTimeout: "1s",
+    readTimeout: "3s",
+    maxFails: 1,
+    failTimeout: "2s",
+    keepalive: 16,
+    keepaliveTimeout: "50s",
+    idleTimeout: "60s",
+  },
+  cache: {
+    path: "/var/cache/nginx/mogilefs",
+    zoneSize: "10m",
+    maxSize: "256m",
+    inactive: "10m",
+    ttl: "60s",
+    unknownKeyTtl: "5s",
+  },
+  storage: {
+    connectTimeout: "1s",
+    readTimeout: "30s",
+  },
+  mimeTypes: "/etc/nginx/mime.types",
+  locations: [],
+};
+
+const DEFAULT_TRACKER_PORT = 7001;
+const TIME = /^[0-9]+(ms|s|m|h|d)?$/;
+const SIZE = /^[0-9]+[kKmMgG]?$/;
+const HOST_PORT =
+  /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?$/;
+const DOMAIN = /^[A-Za-z0-9_.-]+$/;
+const METHODS = ["GET", "HEAD", "PUT", "DELETE"];
+
+// Environment variables that override the file, for containers.
+export const ENVIRONMENT = {
+  MOGILEFS_TRACKERS: (config, value) => {
+    config.trackers = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  },
+  MOGILEFS_RUNTIME_DIR: (config, value) => {
+    config.runtimeDir = value;
+  },
+  MOGILEFS_CACHE_PATH: (config, value) => {
+    config.cache.path = value;
+  },
+  MOGILEFS_CACHE_TTL: (config, value) => {
+    config.cache.ttl = value;
+  },
+};
+
+function merge(defaults, given) {
+  const out = {};
+  for (const [name, value] of Object.entries(defaults)) {
+    out[name] =
+      value !== null && typeof value === "object" && !Array.isArray(value)
+        ? { ...value, ...(given?.[name] ?? {}) }
+        : (given?.[name] ?? value);
+  }
+  return out;
+}
+
+function checkKnown(object, allowed, where, problems) {
+  for (const name of Object.keys(object ?? {})) {
+    if (!(name in allowed)) {
+      problems.push(`${where}${name}: unknown setting`);
+    }
+  }
+}
+
+function checkLocation(location, i, problems) {
+  const where = `locations[${i}]`;
+  if (location === null || typeof location !== "object" || Array.isArray(location)) {
+    problems.push(`${where}: must be an object`);
+    return;
+  }
+  checkKnown(
+    location,
+    { path: 1, domain: 1, methods: 1, noverify: 1, key: 1 },
+    `${where}.`,
+    problems,
+  );
+  if (typeof location.path !== "string" || !location.path.startsWith("/")) {
+    problems.push(`${where}.path: must be a location prefix starting with "/"`);
+  }
+  if (typeof location.domain !== "string" || !DOMAIN.test(location.domain)) {
+    problems.push(`${where}.domain: required, letters, digits, "_", "." or "-"`);
+  }
+  if (location.methods !== undefined) {
+    if (!Array.isArray(location.methods) || location.methods.length === 0) {
+      problems.push(`${where}.methods: must be a non-empty list of ${METHODS.join(", ")}`);
+    } else {
+      for (const method of location.methods) {
+        if (typeof method !== "string" || !METHODS.includes(method.toUpperCase())) {
+          problems.push(
+            `${where}.methods: ${JSON.stringify(method)} is not one of ${METHODS.join(", ")}`,
+          );
+        }
+      }
+    }
+  }
+  if (location.noverify !== undefined && typeof location.noverify !== "boolean") {
+    problems.push(`${where}.noverify: must be true or false`);
+  }
+  if (
+    location.key !== undefined &&
+    (typeof location.key !== "string" || /[;{}"\n]/.test(location.key))
+  ) {
+    problems.push(`${where}.key: must be an nginx value without ; { } " or newlines`);
+  }
+}
+
+// Returns { config, problems }: the full configuration with defaults filled in,
+// and one message per bad field.
+export function resolveConfig(given, { outDir, env = {} } = {}) {
+  const problems = [];
+  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+    return { config: null, problems: ["the configuration must be a JSON object"] };
+  }
+  checkKnown(given, DEFAULTS, "", problems);
+  for (const section of ["tracker", "cache", "storage"]) {
+    if (given[section] !== undefined) {
+      if (
+        typeof given[section] !== "object" ||
+        given[section] === null ||
+        Array.isArray(given[section])
+      ) {
+        problems.push(`${section}: must be an object`);
+      } else {
+        checkKnown(given[section], DEFAULTS[section], `${section}.`, problems);
+      }
+    }
+  }
+  const config = merge(DEFAULTS, given);
+  for (const [name, apply] of Object.entries(ENVIRONMENT)) {
+    if (env[name] !== undefined && env[name] !== "") {
+      apply(config, env[name]);
+    }
+  }
+  config.nginxDir = path.resolve(config.nginxDir ?? outDir ?? "dist");
+
+  if (!Array.isArray(config.trackers) || config.trackers.length === 0) {
+    problems.push("trackers: at least one tracker, as host[:port] (or MOGILEFS_TRACKERS)");
+  } else {
+    config.trackers = config.trackers.map((tracker, i) => {
+      const match = typeof tracker === "string" ? HOST_PORT.exec(tracker) : null;
+      const port = match?.[1] === undefined ? DEFAULT_TRACKER_PORT : Number(match[1]);
+      if (!match || port < 1 || port > 65535) {
+        problems.push(`trackers[${i}]: ${JSON.stringify(tracker)} is not host[:port]`);
+        return String(tracker);
+      }
+      return match[1] === undefined ? `${tracker}:${DEFAULT_TRACKER_PORT}` : tracker;
+    });
+  }
+  for (const [section, fields] of [
+    [
+      "tracker",
+      ["connectTimeout", "readTimeout", "failTimeout", "keepaliveTimeout", "idleTimeout"],
+    ],
+    ["cache", ["ttl", "unknownKeyTtl", "inactive"]],
+    ["storage", ["connectTimeout", "readTimeout"]],
+  ]) {
+    for (const field of fields) {
+      if (typeof config[section][field] !== "string" || !TIME.test(config[section][field])) {
+        problems.push(`${section}.${field}: must be an nginx time such as "3s" or "500ms"`);
+      }
+    }
+  }
+  for (const field of ["zoneSize", "maxSize"]) {
+    if (typeof config.cache[field] !== "string" || !SIZE.test(config.cache[field])) {
+      problems.push(`cache.${field}: must be an nginx size such as "10m"`);
+    }
+  }
+  for (const field of ["maxFails", "keepalive"]) {
+    if (!Number.isInteger(config.tracker[field]) || config.tracker[field] < 0) {
+      problems.push(`tracker.${field}: must be a whole number`);
+    }
+  }
+  for (const [name, value] of [
+    ["runtimeDir", config.runtimeDir],
+    ["cache.path", config.cache.path],
+    ["mimeTypes", config.mimeTypes],
+  ]) {
+    if (typeof value !== "string" || !value.startsWith("/") || /[\s;{}"']/.test(value)) {
+      problems.push(`${name}: must be an absolute path without spaces or ; { } quotes`);
+    }
+  }
+  if (!Array.isArray(config.locations)) {
+    problems.push("locations: must be a list");
+  } else {
+    config.locations.forEach((location, i) => {
+      checkLocation(location, i, problems);
+    });
+  }
+  return { config, problems };
+}

@@ -1,0 +1,79 @@
+// The one JavaScript step of a read, run only when nginx alone could not serve
+// it: a refused request, a failed lookup, or every path failed.
+import { MAX_PATHS } from "./bridge";
+import { decideFailure, type ReadState } from "./failure";
+import { logAt } from "./log";
+
+function variable(r: NginxHTTPRequest, name: string): string {
+  const value = r.variables[name];
+  return value === undefined ? "" : String(value);
+}
+
+function countPaths(r: NginxHTTPRequest): number {
+  let count = 0;
+  for (let i = 1; i <= MAX_PATHS; i++) {
+    if (variable(r, `mogilefs_path${i}`) !== "") {
+      count++;
+    }
+  }
+  return count;
+}
+
+function readState(r: NginxHTTPRequest): ReadState {
+  return {
+    method: r.method,
+    domain: variable(r, "mogilefs_domain"),
+    key: variable(r, "mogilefs_key"),
+    requestProblem: variable(r, "mogilefs_request_problem"),
+    methodAllowed: variable(r, "mogilefs_method_allowed") !== "0",
+    allowedMethods: variable(r, "mogilefs_methods"),
+    lookupStatus: variable(r, "mogilefs_lookup_status"),
+    lookupCache: variable(r, "mogilefs_cache"),
+    trackerError: variable(r, "mogilefs_error"),
+    tracker: variable(r, "mogilefs_tracker"),
+    pathCount: countPaths(r),
+    storageStatus: variable(r, "upstream_status"),
+    fresh: variable(r, "mogilefs_fresh") === "1",
+  };
+}
+
+// Every path of a cached lookup said 404: the file may have been overwritten or
+// deleted through another gateway. Ask a tracker again, store the answer in the
+// cache, and walk the new paths through the same failover chain.
+async function refresh(r: NginxHTTPRequest): Promise<void> {
+  r.variables.mogilefs_fresh = "1";
+  const reply = await r.subrequest("/_mogilefs/lookup", { method: "GET" });
+  const header = (name: string): string => {
+    const value = reply.headersOut[name];
+    return value === undefined ? "" : String(value);
+  };
+  for (let i = 1; i <= MAX_PATHS; i++) {
+    r.variables[`mogilefs_path${i}`] = header(`X-MogileFS-Path${i}`);
+  }
+  r.variables.mogilefs_error = header("X-MogileFS-Error");
+  r.variables.mogilefs_tracker = header("X-MogileFS-Tracker");
+  r.variables.mogilefs_lookup_status = String(reply.status);
+  r.variables.mogilefs_cache = "BYPASS";
+  if (countPaths(r) > 0) {
+    r.internalRedirect("@mogilefs_path1");
+    return;
+  }
+  failed(r);
+}
+
+export function failed(r: NginxHTTPRequest): void {
+  const decision = decideFailure(readState(r));
+  if (decision.action === "refresh") {
+    refresh(r).catch((e: Error) => {
+      r.error(`mogilefs: fresh lookup failed: ${e.message}`);
+      r.return(502, "Bad Gateway: fresh lookup failed\n");
+    });
+    return;
+  }
+  logAt(r, decision.level, decision.log);
+  if (decision.allow !== null) {
+    r.headersOut.Allow = decision.allow;
+  }
+  r.headersOut["Content-Type"] = "text/plain";
+  r.return(decision.status, decision.body);
+}
