@@ -243,6 +243,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       if (exited) {
         throw new Error(`tracker exited; see ${daemon.logPath}`);
       }
+      if (!logTail(daemon.logPath, 400).includes(`ready: listening on ${t.address}`)) {
+        return false;
+      }
       const conn = await TrackerConnection.connect(t.address, 1000);
       try {
         const answer = await conn.command("noop");
@@ -307,25 +310,47 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       password: db.password,
       database: db.database,
     };
+    // Ports are picked free but bound a moment later, so another cluster starting in
+    // parallel can take one first: a daemon that fails to start gets a new port.
     for (let i = 0; i < hostCount; i++) {
       const ip = `127.0.0.${i + 2}`;
       const devids = Array.from({ length: devicesPerHost }, (_x, k) => i * devicesPerHost + k + 1);
-      const node = await createStorageNode(
-        join(dir, `storage${i + 1}`),
-        ip,
-        devids,
-        await portFor(ip, saved.storagePorts?.[i]),
-      );
-      nodes.push(node);
+      for (let attempt = 0; ; attempt++) {
+        const port =
+          attempt === 0 ? await portFor(ip, saved.storagePorts?.[i]) : await freePort(ip);
+        const node = await createStorageNode(join(dir, `storage${i + 1}`), ip, devids, port);
+        try {
+          await node.start();
+          nodes.push(node);
+          break;
+        } catch (e) {
+          await node.stop();
+          if (attempt >= 2) {
+            throw e;
+          }
+        }
+      }
     }
-    await Promise.all(nodes.map((n) => n.start()));
     for (let i = 0; i < trackerCount; i++) {
       const port = await portFor("127.0.0.1", saved.trackerPorts?.[i]);
       trackers.push({ host: "127.0.0.1", port, address: `127.0.0.1:${port}` });
     }
+    const startTrackerRetrying = async (i: number) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await startTracker(i);
+        } catch (e) {
+          if (attempt >= 2) {
+            throw e;
+          }
+          const port = await freePort();
+          trackers[i] = { host: "127.0.0.1", port, address: `127.0.0.1:${port}` };
+        }
+      }
+    };
     // The first tracker creates the schema; the others then start together.
-    await startTracker(0);
-    await Promise.all(trackers.slice(1).map((_t, i) => startTracker(i + 1)));
+    await startTrackerRetrying(0);
+    await Promise.all(trackers.slice(1).map((_t, i) => startTrackerRetrying(i + 1)));
     if (persistent) {
       writeFileSync(
         join(dir, "cluster.json"),

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -48,11 +49,16 @@ http {
 `;
 }
 
-function answersHttp(ip: string, port: number): Promise<boolean> {
+// Ready when this node (not another process that took the port) serves its token.
+function servesToken(ip: string, port: number, token: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: ip, port, path: "/", method: "HEAD", timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(true);
+    const req = request({ host: ip, port, path: "/node-token", timeout: 1000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve(body === token));
     });
     req.on("error", () => resolve(false));
     req.on("timeout", () => req.destroy());
@@ -75,6 +81,8 @@ export async function createStorageNode(
   for (const devid of devids) {
     mkdirSync(join(dir, "root", `dev${devid}`), { recursive: true });
   }
+  const token = randomBytes(8).toString("hex");
+  writeFileSync(join(dir, "root", "node-token"), token);
   const confPath = join(dir, "nginx.conf");
   writeFileSync(confPath, nginxConfig(dir, ip, nodePort));
   let daemon: Daemon | undefined;
@@ -107,7 +115,7 @@ export async function createStorageNode(
         if (exited) {
           throw new Error(`nginx exited; see ${join(dir, "error.log")}`);
         }
-        return answersHttp(ip, nodePort);
+        return servesToken(ip, nodePort, token);
       });
     },
     async stop() {
