@@ -72,6 +72,11 @@ export class TrackerConnection {
     return parseAnswer(await this.rawCommand(command, args));
   }
 
+  // True once the tracker closed the connection or it failed: not worth reusing.
+  get broken(): boolean {
+    return this.closedError !== undefined;
+  }
+
   close(): void {
     this.socket.end();
     this.socket.destroy();
@@ -87,6 +92,11 @@ export async function trackerCommand(
   args: Args = {},
 ): Promise<Answer> {
   let pending = shared.get(address);
+  // A tracker restarted since the last call left a closed connection behind.
+  if (pending && (await pending.catch(() => null))?.broken) {
+    shared.delete(address);
+    pending = undefined;
+  }
   if (!pending) {
     pending = TrackerConnection.connect(address);
     shared.set(address, pending);

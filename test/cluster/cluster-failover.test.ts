@@ -40,6 +40,7 @@ const hostOf = (url: string) => new URL(url).host;
 describe("a storage node going down", () => {
   itLocalOnly(
     "drops out of get_paths within seconds and comes back when restarted",
+    "it stops a storage node",
     async () => {
       printLogsOnFailure(cluster);
       const key = `${prefix}survivor`;
@@ -95,6 +96,7 @@ describe("a storage node going down", () => {
 describe("a tracker going down", () => {
   itLocalOnly(
     "leaves the other tracker answering, and restarts on the same database",
+    "it stops a tracker",
     async () => {
       printLogsOnFailure(cluster);
       const key = `${prefix}tracker-down`;
@@ -114,6 +116,7 @@ describe("a tracker going down", () => {
 describe("abandoned uploads", () => {
   itLocalOnly(
     "reaps an old tempfile: its close fails and its bytes are deleted",
+    "it needs trackers started with a 2 s tempfile age",
     async () => {
       printLogsOnFailure(cluster);
       const key = `${prefix}abandoned`;
@@ -140,120 +143,132 @@ describe("abandoned uploads", () => {
 });
 
 describe("device states", () => {
-  itLocalOnly("create_open answers no_devices while no device takes new files", async () => {
-    printLogsOnFailure(cluster);
-    const storage = cluster().storage;
-    const setAll = async (state: string) => {
-      for (const host of storage) {
-        for (const devid of host.devids) {
-          await expectOk(t1, "set_state", { host: host.hostname, device: String(devid), state });
+  itLocalOnly(
+    "create_open answers no_devices while no device takes new files",
+    "it sets every device readonly",
+    async () => {
+      printLogsOnFailure(cluster);
+      const storage = cluster().storage;
+      const setAll = async (state: string) => {
+        for (const host of storage) {
+          for (const devid of host.devids) {
+            await expectOk(t1, "set_state", { host: host.hostname, device: String(devid), state });
+          }
         }
+      };
+      await setAll("readonly");
+      try {
+        const answer = await trackerCommand(t1, "create_open", { domain, key: `${prefix}nowhere` });
+        expect(answer).toMatchObject({
+          kind: "err",
+          code: "no_devices",
+          message: "No devices found to store file",
+        });
+      } finally {
+        await setAll("alive");
       }
-    };
-    await setAll("readonly");
-    try {
-      const answer = await trackerCommand(t1, "create_open", { domain, key: `${prefix}nowhere` });
-      expect(answer).toMatchObject({
-        kind: "err",
-        code: "no_devices",
-        message: "No devices found to store file",
-      });
-    } finally {
-      await setAll("alive");
-    }
-    await eventually(
-      "devices writeable again",
-      () => trackerCommand(t1, "create_open", { domain, key: `${prefix}somewhere` }),
-      (a) => a.kind === "ok",
-      5_000,
-    );
-  });
+      await eventually(
+        "devices writeable again",
+        () => trackerCommand(t1, "create_open", { domain, key: `${prefix}somewhere` }),
+        (a) => a.kind === "ok",
+        5_000,
+      );
+    },
+  );
 });
 
 describe("admin commands, as mogadm sends them", () => {
-  itLocalOnly("manages domains and classes", async () => {
-    printLogsOnFailure(cluster);
-    const d = `admin-${Date.now().toString(36)}`;
-    expect(await trackerCommand(t1, "create_domain", { domain: d })).toMatchObject({
-      kind: "ok",
-      args: { domain: d },
-    });
-    expect(await trackerCommand(t1, "create_domain", { domain: d })).toMatchObject({
-      kind: "err",
-      code: "domain_exists",
-      message: "That domain already exists",
-    });
-    expect(
-      await trackerCommand(t1, "create_class", { domain: d, class: "c3", mindevcount: "3" }),
-    ).toMatchObject({
-      kind: "ok",
-      args: { class: "c3", mindevcount: "3", domain: d },
-    });
-    expect(
-      await trackerCommand(t1, "create_class", { domain: d, class: "c3", mindevcount: "3" }),
-    ).toMatchObject({
-      kind: "err",
-      code: "class_exists",
-    });
-    expect(
-      await trackerCommand(t1, "create_class", { domain: d, class: "c0", mindevcount: "0" }),
-    ).toMatchObject({
-      kind: "err",
-      code: "invalid_mindevcount",
-    });
-    expect(
-      await trackerCommand(t1, "update_class", { domain: d, class: "nope", mindevcount: "1" }),
-    ).toMatchObject({
-      kind: "err",
-      code: "class_not_found",
-    });
-    expect(
-      await trackerCommand(t1, "update_class", {
-        domain: d,
-        class: "default",
-        mindevcount: "1",
-        replpolicy: "MultipleHosts()",
-      }),
-    ).toMatchObject({ kind: "ok" });
-    const domains = await expectOk(t2, "get_domains");
-    const n = Object.keys(domains).find((k) => /^domain\d+$/.test(k) && domains[k] === d) as string;
-    const classes = Array.from({ length: Number(domains[`${n}classes`]) }, (_x, i) => ({
-      name: domains[`${n}class${i + 1}name`],
-      mindevcount: domains[`${n}class${i + 1}mindevcount`],
-      replpolicy: domains[`${n}class${i + 1}replpolicy`],
-      hashtype: domains[`${n}class${i + 1}hashtype`],
-    }));
-    expect(classes).toEqual(
-      expect.arrayContaining([
-        { name: "default", mindevcount: "1", replpolicy: "MultipleHosts()", hashtype: "NONE" },
-        { name: "c3", mindevcount: "3", replpolicy: "MultipleHosts()", hashtype: "NONE" },
-      ]),
-    );
-    expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({
-      kind: "err",
-      code: "domain_has_classes",
-    });
-    expect(await trackerCommand(t1, "delete_class", { domain: d, class: "default" })).toMatchObject(
-      {
+  itLocalOnly(
+    "manages domains and classes",
+    "it creates and deletes domains and classes",
+    async () => {
+      printLogsOnFailure(cluster);
+      const d = `admin-${Date.now().toString(36)}`;
+      expect(await trackerCommand(t1, "create_domain", { domain: d })).toMatchObject({
+        kind: "ok",
+        args: { domain: d },
+      });
+      expect(await trackerCommand(t1, "create_domain", { domain: d })).toMatchObject({
+        kind: "err",
+        code: "domain_exists",
+        message: "That domain already exists",
+      });
+      expect(
+        await trackerCommand(t1, "create_class", { domain: d, class: "c3", mindevcount: "3" }),
+      ).toMatchObject({
+        kind: "ok",
+        args: { class: "c3", mindevcount: "3", domain: d },
+      });
+      expect(
+        await trackerCommand(t1, "create_class", { domain: d, class: "c3", mindevcount: "3" }),
+      ).toMatchObject({
+        kind: "err",
+        code: "class_exists",
+      });
+      expect(
+        await trackerCommand(t1, "create_class", { domain: d, class: "c0", mindevcount: "0" }),
+      ).toMatchObject({
+        kind: "err",
+        code: "invalid_mindevcount",
+      });
+      expect(
+        await trackerCommand(t1, "update_class", { domain: d, class: "nope", mindevcount: "1" }),
+      ).toMatchObject({
+        kind: "err",
+        code: "class_not_found",
+      });
+      expect(
+        await trackerCommand(t1, "update_class", {
+          domain: d,
+          class: "default",
+          mindevcount: "1",
+          replpolicy: "MultipleHosts()",
+        }),
+      ).toMatchObject({ kind: "ok" });
+      const domains = await expectOk(t2, "get_domains");
+      const n = Object.keys(domains).find(
+        (k) => /^domain\d+$/.test(k) && domains[k] === d,
+      ) as string;
+      const classes = Array.from({ length: Number(domains[`${n}classes`]) }, (_x, i) => ({
+        name: domains[`${n}class${i + 1}name`],
+        mindevcount: domains[`${n}class${i + 1}mindevcount`],
+        replpolicy: domains[`${n}class${i + 1}replpolicy`],
+        hashtype: domains[`${n}class${i + 1}hashtype`],
+      }));
+      expect(classes).toEqual(
+        expect.arrayContaining([
+          { name: "default", mindevcount: "1", replpolicy: "MultipleHosts()", hashtype: "NONE" },
+          { name: "c3", mindevcount: "3", replpolicy: "MultipleHosts()", hashtype: "NONE" },
+        ]),
+      );
+      expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({
+        kind: "err",
+        code: "domain_has_classes",
+      });
+      expect(
+        await trackerCommand(t1, "delete_class", { domain: d, class: "default" }),
+      ).toMatchObject({
         kind: "err",
         code: "nodel_default_class",
-      },
-    );
-    expect(await trackerCommand(t1, "delete_class", { domain: d, class: "c3" })).toMatchObject({
-      kind: "ok",
-    });
-    expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({ kind: "ok" });
-    expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({
-      kind: "err",
-      code: "domain_not_found",
-    });
-    expect(await trackerCommand(t1, "delete_domain", { domain })).toMatchObject({
-      kind: "err",
-      code: "domain_has_files",
-    });
-  });
+      });
+      expect(await trackerCommand(t1, "delete_class", { domain: d, class: "c3" })).toMatchObject({
+        kind: "ok",
+      });
+      expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({
+        kind: "ok",
+      });
+      expect(await trackerCommand(t1, "delete_domain", { domain: d })).toMatchObject({
+        kind: "err",
+        code: "domain_not_found",
+      });
+      expect(await trackerCommand(t1, "delete_domain", { domain })).toMatchObject({
+        kind: "err",
+        code: "domain_has_files",
+      });
+    },
+  );
 
-  itLocalOnly("manages hosts and devices", async () => {
+  itLocalOnly("manages hosts and devices", "it adds a host and a dead device", async () => {
     printLogsOnFailure(cluster);
     const host = `spare-${Date.now().toString(36)}`;
     expect(await trackerCommand(t1, "create_host", { host, ip: "127.0.0.99" })).toMatchObject({

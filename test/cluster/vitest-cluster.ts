@@ -26,12 +26,17 @@ export function printLogsOnFailure(cluster: () => Cluster): void {
   });
 }
 
-// A test that must stop or pause a daemon: skipped against an external cluster,
-// with a line saying why.
-export function itLocalOnly(name: string, fn: () => Promise<void>, timeout?: number): void {
+// A test that must stop or pause a daemon, or change the cluster's set-up: skipped
+// against an external cluster, with a line saying why.
+export function itLocalOnly(
+  name: string,
+  reason: string,
+  fn: () => Promise<void>,
+  timeout?: number,
+): void {
   if (isExternal()) {
-    console.info(`skipped "${name}": it stops or pauses a daemon, which external mode never does`);
-    it.skip(`${name} (local cluster only: stops a daemon)`, fn);
+    console.info(`skipped "${name}" in external mode: ${reason}`);
+    it.skip(`${name} (local cluster only: ${reason})`, fn);
     return;
   }
   it(name, fn, timeout);
