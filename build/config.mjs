@@ -123,6 +123,11 @@ function checkLocation(location, i, problems) {
 
 // Returns { config, problems }: the full configuration with defaults filled in,
 // and one message per bad field.
+/**
+ * @param {unknown} given
+ * @param {{ outDir?: string, env?: Record<string, string | undefined> }} [options]
+ * @returns {{ config: any, problems: string[] }}
+ */
 export function resolveConfig(given, { outDir, env = {} } = {}) {
   const problems = [];
   if (given === null || typeof given !== "object" || Array.isArray(given)) {

@@ -69,6 +69,11 @@ function locationBlock(location, nginxDir) {
 
 // Returns { fileName: text } for every snippet, plus locations.conf when the
 // configuration lists locations.
+/**
+ * @param {any} config
+ * @param {{ templatesDir: string, mimeTypesText: string }} sources
+ * @returns {Record<string, string>}
+ */
 export function renderSnippets(config, { templatesDir, mimeTypesText }) {
   const template = (name) => readFileSync(path.join(templatesDir, name), "utf8");
   const trackerServers = config.trackers

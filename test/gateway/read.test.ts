@@ -1,0 +1,444 @@
+// GET and HEAD through the gateway: real nginx with the built module, the local
+// cluster (or an external one), keys stored the way any MogileFS client does.
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { closeTrackerConnections, trackerCommand } from "../cluster/client";
+import { storeFile } from "../cluster/files";
+import { isExternal } from "../cluster/harness";
+import {
+  itLocalOnly,
+  printLogsOnFailure,
+  uniquePrefix,
+  useCluster,
+} from "../cluster/vitest-cluster";
+import { fetchRaw, type Gateway, startGateway } from "./gateway";
+
+const cluster = useCluster({
+  trackers: 2,
+  storageHosts: 2,
+  domains: [{ name: "files", classes: [{ name: "two", mindevcount: 2 }] }],
+});
+const prefix = uniquePrefix("read");
+
+let gatewayPromise: Promise<Gateway> | undefined;
+// One gateway for the file, started after the cluster, with the location set up
+// the way an operator writes it.
+function gateway(): Promise<Gateway> {
+  gatewayPromise ??= startGateway({
+    trackers: cluster().trackers.map((t) => t.address),
+    config: {
+      cache: { ttl: "2s", unknownKeyTtl: "1s" },
+      storage: { connectTimeout: "1s", readTimeout: "2s" },
+      tracker: { readTimeout: "1s", failTimeout: "1s" },
+    },
+    serverExtra: `
+    location /files/ {
+      set $mogilefs_domain ${cluster().domain};
+      include conf/location.conf;
+    }
+    location /nodomain/ {
+      set $mogilefs_domain njs-mogilefs-no-such-domain;
+      include conf/location.conf;
+    }
+    location ~ ^/by-arg/ {
+      set $mogilefs_domain ${cluster().domain};
+      set $mogilefs_key "$arg_k";
+      include conf/location.conf;
+    }`,
+  });
+  return gatewayPromise;
+}
+
+afterAll(async () => {
+  await (await gatewayPromise)?.stop();
+});
+
+function keyUrl(g: Gateway, key: string): string {
+  return `${g.url}/files/${key.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+async function storeAndWait(key: string, body: Buffer, copies = 1): Promise<void> {
+  const c = cluster();
+  await storeFile(c.trackers[0].address, c.domain, key, body, { class: "two" });
+  if (copies > 1) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const answer = await trackerCommand(c.trackers[0].address, "get_paths", {
+        domain: c.domain,
+        key,
+        noverify: "1",
+      });
+      if (answer.kind === "ok" && Number(answer.args.paths) >= copies) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${key} did not reach ${copies} copies`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+// nginx writes an access log line after the response is sent: wait for it.
+async function accessLines(
+  g: Gateway,
+  match: (line: string) => boolean,
+  count: number,
+): Promise<string[]> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const lines = g.accessLog().split("\n").filter(match);
+    if (lines.length >= count || Date.now() > deadline) {
+      return lines;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sha(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function logsOnFailure(): Promise<void> {
+  printLogsOnFailure(cluster);
+  const g = await gateway();
+  onTestFailed(() => {
+    console.error(
+      `gateway error log:\n${g.errorLog()}\naccess log:\n${g.accessLog().slice(-3000)}`,
+    );
+  });
+}
+
+describe("reading a stored key", () => {
+  it("serves the bytes, with Content-Type from the key's extension", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const body = randomBytes(10_000);
+    await storeAndWait(`${prefix}photo.jpg`, body);
+    const reply = await fetchRaw(keyUrl(g, `${prefix}photo.jpg`));
+    expect(reply.status).toBe(200);
+    expect(sha(reply.body)).toBe(sha(body));
+    expect(reply.headers["content-type"]).toBe("image/jpeg");
+    expect(reply.headers["content-length"]).toBe("10000");
+  });
+
+  it("answers HEAD with the length and no body", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    await storeAndWait(`${prefix}head.txt`, Buffer.from("twelve bytes"));
+    const reply = await fetchRaw(keyUrl(g, `${prefix}head.txt`), { method: "HEAD" });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-length"]).toBe("12");
+    expect(reply.headers["content-type"]).toBe("text/plain");
+    expect(reply.body.length).toBe(0);
+  });
+
+  it("serves keys with & = + % space ' @ / and unicode", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const names = [
+      "a&b=c",
+      "plus+sign",
+      "100%",
+      "with space",
+      "it's",
+      "at@host",
+      "deep/er/path",
+      "ключ-鍵-ü",
+    ];
+    for (const name of names) {
+      const key = `${prefix}hostile/${name}`;
+      const body = Buffer.from(`content of ${name}`);
+      await storeAndWait(key, body);
+      const reply = await fetchRaw(keyUrl(g, key));
+      expect(reply.status, name).toBe(200);
+      expect(reply.body.toString(), name).toBe(body.toString());
+    }
+  });
+
+  it("takes the key from $mogilefs_key when the location sets it", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    await storeAndWait(`${prefix}by-arg`, Buffer.from("found by argument"));
+    // $arg_k is not URL-decoded by nginx: the key goes in raw.
+    const reply = await fetchRaw(`${g.url}/by-arg/anything?k=${prefix}by-arg`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.toString()).toBe("found by argument");
+  });
+
+  it("answers Range requests with 206 and the asked bytes, and 416 past the end", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const body = randomBytes(5000);
+    await storeAndWait(`${prefix}range.bin`, body);
+    const part = await fetchRaw(keyUrl(g, `${prefix}range.bin`), {
+      headers: { Range: "bytes=100-199" },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers["content-range"]).toBe("bytes 100-199/5000");
+    expect(part.body.equals(body.subarray(100, 200))).toBe(true);
+    const past = await fetchRaw(keyUrl(g, `${prefix}range.bin`), {
+      headers: { Range: "bytes=9000-" },
+    });
+    expect(past.status).toBe(416);
+  });
+
+  it("answers 304 to If-None-Match with the storage node's ETag", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    await storeAndWait(`${prefix}etag.txt`, Buffer.from("validators"));
+    const first = await fetchRaw(keyUrl(g, `${prefix}etag.txt`));
+    const etag = first.headers.etag as string;
+    expect(etag).toBeTruthy();
+    const again = await fetchRaw(keyUrl(g, `${prefix}etag.txt`), {
+      headers: { "If-None-Match": etag },
+    });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+  });
+
+  it("forwards no client header but the ones storage needs", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    await storeAndWait(`${prefix}private.txt`, Buffer.from("x"));
+    const reply = await fetchRaw(keyUrl(g, `${prefix}private.txt`), {
+      headers: { Cookie: "session=secret", Authorization: "Basic c2VjcmV0" },
+    });
+    expect(reply.status).toBe(200);
+    // The storage node's access log would show them; the gateway must not pass them.
+    expect(reply.headers["x-mogilefs-path1"]).toBeUndefined();
+    expect(reply.headers["x-mogilefs-tracker"]).toBeUndefined();
+  });
+});
+
+describe("status codes", () => {
+  it("answers 404 for an unknown key, with a plain-text body and the tracker's code logged", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const reply = await fetchRaw(keyUrl(g, `${prefix}never-stored`));
+    expect(reply.status).toBe(404);
+    expect(reply.headers["content-type"]).toBe("text/plain");
+    expect(reply.body.toString()).toBe("Not Found\n");
+    expect(g.errorLog()).toContain(
+      `mogilefs: unknown_key: domain "${cluster().domain}" key "${prefix}never-stored"`,
+    );
+  });
+
+  it("refuses an empty key, a key over 255 bytes and control bytes with 400, without a lookup", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const cases: Array<[string, string]> = [
+      [`${g.url}/files/`, "empty key"],
+      [`${g.url}/files/${"k".repeat(256)}`, "key longer than 255 bytes"],
+      [`${g.url}/files/${"é".repeat(128)}`, "key longer than 255 bytes"],
+      [`${g.url}/files/a%0Ab`, "key with a control byte"],
+      [`${g.url}/files/a%0Db`, "key with a control byte"],
+      [`${g.url}/files/a%7Fb`, "key with a control byte"],
+    ];
+    for (const [url, reason] of cases) {
+      const reply = await fetchRaw(url);
+      expect(reply.status, url).toBe(400);
+      expect(reply.body.toString(), url).toBe(`Bad Request: ${reason}\n`);
+    }
+    // A 255-byte key is fine (unknown, so 404): the limit is in bytes.
+    expect((await fetchRaw(`${g.url}/files/${"k".repeat(255)}`)).status).toBe(404);
+    const refused = await accessLines(g, (line) => line.includes(" 400 "), cases.length);
+    // No lookup ran: the cache status stays empty ("-") for every refused request.
+    for (const line of refused) {
+      expect(line).toContain("cache=- ");
+    }
+  });
+
+  it("answers 500 naming the domain when the tracker does not know it", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const reply = await fetchRaw(`${g.url}/nodomain/some-key`);
+    expect(reply.status).toBe(500);
+    expect(reply.body.toString()).toBe("Internal Server Error: unknown domain\n");
+    expect(g.errorLog()).toContain(
+      'unreg_domain: the tracker does not know domain "njs-mogilefs-no-such-domain"',
+    );
+  });
+
+  it("answers 405 with Allow for a method the location does not allow", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    for (const method of ["PUT", "DELETE", "POST", "PATCH"]) {
+      const reply = await fetchRaw(keyUrl(g, `${prefix}x`), { method, body: Buffer.from("data") });
+      expect(reply.status, method).toBe(405);
+      expect(reply.headers.allow, method).toBe("GET, HEAD");
+    }
+  });
+});
+
+describe("the lookup cache", () => {
+  it("looks a key up once, then serves from the cache until the TTL ends", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const key = `${prefix}cached.txt`;
+    await storeAndWait(key, Buffer.from("cached"));
+    for (let i = 0; i < 3; i++) {
+      expect((await fetchRaw(keyUrl(g, key))).status).toBe(200);
+    }
+    // nginx counts cache validity in whole seconds: 2 s may take up to 3 s.
+    await new Promise((r) => setTimeout(r, 3200));
+    expect((await fetchRaw(keyUrl(g, key))).status).toBe(200);
+    const statuses = (await accessLines(g, (line) => line.includes("cached.txt"), 4)).map(
+      (line) => /cache=(\S*)/.exec(line)?.[1],
+    );
+    expect(statuses).toEqual(["MISS", "HIT", "HIT", "EXPIRED"]);
+  });
+
+  it("logs which tracker answered and which path served", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const key = `${prefix}logged.txt`;
+    await storeAndWait(key, Buffer.from("logged"));
+    await fetchRaw(keyUrl(g, key));
+    const [line] = await accessLines(g, (l) => l.includes("logged.txt"), 1);
+    const trackers = cluster().trackers.map((t) => t.address);
+    const tracker = /tracker=(\S+)/.exec(line ?? "")?.[1];
+    expect(trackers).toContain(tracker);
+    expect(line).toMatch(/path=http:\/\/127\.0\.0\.\d+:\d+\/dev\d+\/\S+\.fid attempt=1/);
+  });
+});
+
+describe("failover", () => {
+  itLocalOnly(
+    "serves from the second replica when the first storage node is down",
+    "stops a storage node",
+    async () => {
+      await logsOnFailure();
+      const g = await gateway();
+      const c = cluster();
+      const key = `${prefix}replicated.bin`;
+      const body = randomBytes(20_000);
+      await storeAndWait(key, body, 2);
+      expect(sha((await fetchRaw(keyUrl(g, key))).body)).toBe(sha(body));
+      await c.killStorage(0);
+      try {
+        // Both orders of the paths must work: ask several times.
+        for (let i = 0; i < 4; i++) {
+          const reply = await fetchRaw(keyUrl(g, key));
+          expect(reply.status).toBe(200);
+          expect(sha(reply.body)).toBe(sha(body));
+        }
+      } finally {
+        await c.startStorage(0);
+      }
+    },
+  );
+
+  itLocalOnly("serves from the other tracker when one is down", "stops a tracker", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const c = cluster();
+    await c.killTracker(0);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const key = `${prefix}tracker-down-${i}.txt`;
+        await storeFile(c.trackers[1].address, c.domain, key, `body ${i}`);
+        const reply = await fetchRaw(keyUrl(g, key));
+        expect(reply.status).toBe(200);
+        expect(reply.body.toString()).toBe(`body ${i}`);
+      }
+    } finally {
+      await c.startTracker(0);
+    }
+  });
+
+  itLocalOnly(
+    "answers 502 when no tracker is reachable, and keeps serving cached paths",
+    "stops every tracker",
+    async () => {
+      await logsOnFailure();
+      const g = await gateway();
+      const c = cluster();
+      const key = `${prefix}stale.txt`;
+      await storeAndWait(key, Buffer.from("still here"));
+      expect((await fetchRaw(keyUrl(g, key))).status).toBe(200);
+      await c.killTracker(0);
+      await c.killTracker(1);
+      try {
+        // Past the TTL, the cached answer is stale but still used.
+        // nginx counts cache validity in whole seconds: 2 s may take up to 3 s.
+        await new Promise((r) => setTimeout(r, 3200));
+        const stale = await fetchRaw(keyUrl(g, key));
+        expect(stale.status).toBe(200);
+        expect(stale.body.toString()).toBe("still here");
+        const unknown = await fetchRaw(keyUrl(g, `${prefix}not-cached`));
+        expect(unknown.status).toBe(502);
+        expect(unknown.body.toString()).toBe("Bad Gateway: no tracker reachable\n");
+        expect(g.errorLog()).toMatch(/mogilefs: no tracker answered/);
+      } finally {
+        await c.startTracker(0);
+        await c.startTracker(1);
+        closeTrackerConnections();
+      }
+      // Service resumes without touching nginx once a tracker is back.
+      const key2 = `${prefix}after-restart.txt`;
+      await storeAndWait(key2, Buffer.from("back"));
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await fetchRaw(keyUrl(g, key2))).status;
+        if (status === 200) {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(status).toBe(200);
+    },
+  );
+
+  it("asks the tracker again when every cached path answers 404", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const c = cluster();
+    const key = `${prefix}overwritten.txt`;
+    await storeAndWait(key, Buffer.from("old content"));
+    expect((await fetchRaw(keyUrl(g, key))).body.toString()).toBe("old content");
+    // Overwrite behind the gateway's back; the old fid is then deleted from storage.
+    const oldPaths = await trackerCommand(c.trackers[0].address, "get_paths", {
+      domain: c.domain,
+      key,
+      noverify: "1",
+    });
+    await storeAndWait(key, Buffer.from("new content"));
+    const oldUrl = oldPaths.kind === "ok" ? oldPaths.args.path1 : "";
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await fetchRaw(oldUrl)).status !== 404) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const reply = await fetchRaw(keyUrl(g, key));
+    expect(reply.status).toBe(200);
+    expect(reply.body.toString()).toBe("new content");
+  });
+});
+
+describe("large files", () => {
+  it("streams a 50 MB file byte-identical with flat worker memory", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const body = randomBytes(50 * 1024 * 1024);
+    const key = `${prefix}large.bin`;
+    await storeAndWait(key, body);
+    const rss = () =>
+      g.workerPids().reduce((sum, pid) => {
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        return sum + Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      }, 0);
+    await fetchRaw(keyUrl(g, `${prefix}warm-up`));
+    const before = rss();
+    const reply = await fetchRaw(keyUrl(g, key), { timeoutMs: 60_000 });
+    const after = rss();
+    expect(reply.status).toBe(200);
+    expect(sha(reply.body)).toBe(sha(body));
+    expect(after - before).toBeLessThan(5 * 1024);
+  });
+});
+
+if (isExternal()) {
+  console.info("read suite: external cluster, failover tests that stop daemons are skipped");
+}
