@@ -188,7 +188,9 @@ async function main() {
 
   const nodeEntries = [
     ["test/cluster/tracker/main.ts", "cluster/tracker.mjs"],
-    ["test/cluster/start.ts", "cluster/start.mjs"],
+    ["test/cluster/run.ts", "cluster/start.mjs"],
+    ["test/cluster/upload.ts", "cluster/upload.mjs"],
+    ["test/support/start.ts", "start.mjs"],
   ];
   for (const [entry, target] of nodeEntries) {
     if (existsSync(path.join(root, entry))) {

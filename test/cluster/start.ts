@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { type Cluster, type ClusterOptions, startCluster } from "./harness";
 
 // The local cluster `npm start` runs: 2 trackers, 2 storage hosts, domain `files`
@@ -50,16 +49,4 @@ export async function runLocalCluster(options: LocalClusterOptions = {}): Promis
   print(`  domain        files (classes: default and two, 2 copies each)`);
   print(`  daemon logs   ${cluster.dir}/*.log, ${cluster.dir}/storage*/error.log`);
   return cluster;
-}
-
-// `node dist/cluster/start.mjs` runs the cluster alone until Ctrl-C, which the
-// harness turns into a clean stop of every daemon.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  runLocalCluster().then(
-    () => console.log("Press Ctrl-C to stop."),
-    (e: unknown) => {
-      console.error(String((e as Error).message ?? e));
-      process.exit(1);
-    },
-  );
 }

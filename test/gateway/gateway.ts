@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../../build/config.mjs";
 import { renderSnippets } from "../../build/render.mjs";
 import { freePort } from "../cluster/ports";
@@ -11,11 +12,24 @@ import { type Daemon, logTail, spawnDaemon, waitFor } from "../cluster/process";
 // The gateway under test: Debian's nginx with the built module and the snippets
 // rendered from a configuration, in a private folder, on a free loopback port.
 
-const root = resolve(import.meta.dirname, "../..");
+// The project folder, found upwards: this file also runs bundled from dist/.
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const root = projectRoot();
 const modules = "/usr/lib/nginx/modules";
 
 export type GatewayOptions = {
   trackers: string[];
+  // The port to listen on (127.0.0.1); a free one when not given.
+  port?: number;
+  // A folder to keep the gateway's files in; a fresh temporary one when not given.
+  dir?: string;
   // Config fields beyond trackers (cache, tracker timeouts, locations...).
   config?: Record<string, unknown>;
   // Extra text inside the gateway's server {} (operator-written locations).
@@ -112,12 +126,12 @@ function answers(port: number): Promise<boolean> {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const dir = mkdtempSync(join(tmpdir(), "njs-mogilefs-gateway-"));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "njs-mogilefs-gateway-"));
   for (const sub of ["run", "tmp", "cache"]) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
   renderGatewayConfig(dir, options.trackers, options.config);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const confPath = join(dir, "nginx.conf");
   writeFileSync(confPath, nginxConf(dir, port, options));
   try {
@@ -161,7 +175,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     stop: async () => {
       await daemon.stop("SIGQUIT", 5_000);
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   return gateway;
