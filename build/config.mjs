@@ -87,7 +87,7 @@ function checkLocation(location, i, problems) {
   }
   checkKnown(
     location,
-    { path: 1, domain: 1, methods: 1, noverify: 1, key: 1 },
+    { path: 1, domain: 1, methods: 1, noverify: 1, key: 1, list: 1 },
     `${where}.`,
     problems,
   );
@@ -110,8 +110,10 @@ function checkLocation(location, i, problems) {
       }
     }
   }
-  if (location.noverify !== undefined && typeof location.noverify !== "boolean") {
-    problems.push(`${where}.noverify: must be true or false`);
+  for (const flag of ["noverify", "list"]) {
+    if (location[flag] !== undefined && typeof location[flag] !== "boolean") {
+      problems.push(`${where}.${flag}: must be true or false`);
+    }
   }
   if (
     location.key !== undefined &&

@@ -59,6 +59,10 @@ function locationBlock(location, nginxDir) {
     "    # Whether the tracker skips checking each path before answering.",
     `    set $mogilefs_noverify ${location.noverify === false ? "off" : "on"};`,
   ];
+  if (location.list) {
+    lines.push("    # GET of the location's own prefix lists keys as JSON (list_keys).");
+    lines.push("    set $mogilefs_list on;");
+  }
   if (location.key !== undefined) {
     lines.push("    # The key, instead of the URI after the location prefix.");
     lines.push(`    set $mogilefs_key "${location.key}";`);
@@ -118,6 +122,13 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
       ),
     );
   }
+  // One entry per path tried, " : " between error_page steps; the fresh lookup
+  // can walk the chain twice.
+  const maxAttempts = 2 * MAX_PATHS;
+  const attemptCounts = [];
+  for (let n = 1; n <= maxAttempts; n++) {
+    attemptCounts.push(`    "~^[^ ]+${n > 1 ? `( : [^ ]+){${n - 1}}` : ""}$"  ${n};`);
+  }
   const contentTypes = parseMimeTypes(mimeTypesText)
     .map(([extension, type]) => `    ${extension}  ${type};`)
     .join("\n");
@@ -144,6 +155,8 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     pathLocations: pathLocations.join(""),
     pathCaptures: pathCaptures.join("\n"),
     pathByAttempt: pathByAttempt.join("\n"),
+    attemptCounts: attemptCounts.join("\n"),
+    maxAttempts,
     mimeTypesFile: config.mimeTypes,
     contentTypes,
   };

@@ -120,8 +120,9 @@ function lookupFailure(state: ReadState): Decision {
   }
   // No tracker answer at all: every tracker was unreachable, timed out, or
   // answered garbage (the bridge turns garbage into 502).
-  const tries = statusEntries(state.lookupStatus);
-  const timedOut = tries.length > 0 && tries[tries.length - 1] === "504";
+  // nginx adds a 502 ("no live upstreams") once every tracker has failed, so a
+  // timeout anywhere in the list means trackers were there but silent.
+  const timedOut = statusEntries(state.lookupStatus).indexOf("504") >= 0;
   return timedOut
     ? respond(
         504,

@@ -1,6 +1,6 @@
 // The handlers nginx binds to (js_content, js_set, js_filter). Only this file
 // exports to nginx; each handler is a thin call into a small module.
-import { failed } from "./read";
+import { failed, list } from "./read";
 import { trackerBridge } from "./stream";
 import { VERSION } from "./version";
 
@@ -10,4 +10,4 @@ function version(_r: NginxHTTPRequest): string {
   return VERSION;
 }
 
-export default { version, trackerBridge, failed };
+export default { version, trackerBridge, failed, list };

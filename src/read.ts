@@ -1,7 +1,10 @@
-// The one JavaScript step of a read, run only when nginx alone could not serve
-// it: a refused request, a failed lookup, or every path failed.
+// The JavaScript steps of a read. A plain GET or HEAD needs none; these run only
+// when nginx alone could not serve it (a refused request, a failed lookup, every
+// path failed) and for listings.
 import { MAX_PATHS } from "./bridge";
 import { decideFailure, type ReadState } from "./failure";
+import { trackerCommand } from "./http";
+import { listingFromAnswer, listRequest } from "./list";
 import { logAt } from "./log";
 
 function variable(r: NginxHTTPRequest, name: string): string {
@@ -76,4 +79,26 @@ export function failed(r: NginxHTTPRequest): void {
   }
   r.headersOut["Content-Type"] = "text/plain";
   r.return(decision.status, decision.body);
+}
+
+// GET of a location's own prefix where listing is on: list_keys as JSON.
+export async function list(r: NginxHTTPRequest): Promise<void> {
+  const domain = variable(r, "mogilefs_domain");
+  const request = listRequest(domain, variable(r, "args"));
+  r.headersOut["Content-Type"] = "application/json";
+  if (!request.ok) {
+    r.return(400, `${JSON.stringify({ error: request.problem })}\n`);
+    return;
+  }
+  try {
+    const reply = await trackerCommand(r, "list_keys", request.args);
+    const listing = listingFromAnswer(reply.answer, domain, request.args);
+    if (listing.log !== null) {
+      logAt(r, "error", listing.log);
+    }
+    r.return(listing.status, listing.body);
+  } catch (e) {
+    logAt(r, "error", `list_keys failed: ${(e as Error).message}`);
+    r.return(502, `${JSON.stringify({ error: "tracker error" })}\n`);
+  }
 }

@@ -48,6 +48,11 @@ export type Cluster = {
   killStorage(index: number): Promise<void>;
   startStorage(index: number): Promise<void>;
   killTracker(index: number): Promise<void>;
+  // Make a daemon hang (accepting, never answering) and recover: SIGSTOP/SIGCONT.
+  pauseStorage(index: number): void;
+  resumeStorage(index: number): void;
+  pauseTracker(index: number): void;
+  resumeTracker(index: number): void;
   startTracker(index: number): Promise<void>;
   stop(): Promise<void>;
 };
@@ -123,6 +128,14 @@ function externalCluster(): Cluster {
     killStorage: refuse,
     startStorage: refuse,
     killTracker: refuse,
+    pauseStorage: () => {
+      throw new Error("external mode: this cluster's daemons are not ours to pause");
+    },
+    resumeStorage: () => undefined,
+    pauseTracker: () => {
+      throw new Error("external mode: this cluster's daemons are not ours to pause");
+    },
+    resumeTracker: () => undefined,
     startTracker: refuse,
     async stop() {
       closeTrackerConnections();
@@ -280,6 +293,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       return parts.join("\n");
     },
     killStorage: (i) => nodes[i].stop(),
+    pauseStorage: (i) => nodes[i].pause(),
+    resumeStorage: (i) => nodes[i].resume(),
+    pauseTracker(i) {
+      const pid = trackerDaemons[i]?.child.pid;
+      if (pid) {
+        process.kill(pid, "SIGSTOP");
+      }
+    },
+    resumeTracker(i) {
+      const pid = trackerDaemons[i]?.child.pid;
+      if (pid) {
+        process.kill(pid, "SIGCONT");
+      }
+    },
     startStorage: (i) => nodes[i].start(),
     async killTracker(i) {
       const daemon = trackerDaemons[i];

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 
 // A daemon the cluster started: its output goes to a log file so a failed test can
@@ -36,6 +36,8 @@ export function spawnDaemon(
       if (child.exitCode !== null || child.signalCode !== null) {
         return;
       }
+      // A paused (SIGSTOPped) daemon only acts on the signal once it runs again.
+      child.kill("SIGCONT");
       child.kill(signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
@@ -90,5 +92,24 @@ export async function waitFor<T>(
       throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// Signals a process and its children: SIGSTOP on an nginx master alone would
+// leave its workers serving. Used to make a daemon hang (SIGSTOP) and recover
+// (SIGCONT) without losing its sockets.
+export function signalWithChildren(pid: number, signal: NodeJS.Signals): void {
+  let children: number[] = [];
+  try {
+    children = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // pgrep exits 1 when there are no children
+  }
+  process.kill(pid, signal);
+  for (const child of children) {
+    process.kill(child, signal);
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { freePort } from "./ports";
-import { type Daemon, spawnDaemon, waitFor } from "./process";
+import { type Daemon, signalWithChildren, spawnDaemon, waitFor } from "./process";
 
 // A storage node: nginx with WebDAV in place of mogstored's HTTP side, one per
 // host address, serving /devN/... from folders under its own directory.
@@ -16,6 +16,9 @@ export type StorageNode = {
   running(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
+  // Hangs the node (it keeps accepting connections but never answers) and back.
+  pause(): void;
+  resume(): void;
 };
 
 function nginxConfig(dir: string, ip: string, port: number): string {
@@ -117,6 +120,16 @@ export async function createStorageNode(
         }
         return servesToken(ip, nodePort, token);
       });
+    },
+    pause() {
+      if (daemon?.child.pid) {
+        signalWithChildren(daemon.child.pid, "SIGSTOP");
+      }
+    },
+    resume() {
+      if (daemon?.child.pid) {
+        signalWithChildren(daemon.child.pid, "SIGCONT");
+      }
     },
     async stop() {
       const running = daemon;

@@ -62,7 +62,7 @@ error_log ${dir}/error.log info;
 events { worker_connections 1024; }
 include ${dir}/conf/main.conf;
 http {
-  log_format mogilefs '$request_method $request_uri $status cache=$mogilefs_cache tracker=$mogilefs_tracker path=$mogilefs_path attempt=$mogilefs_attempt';
+  log_format mogilefs '$request_method $request_uri $status cache=$mogilefs_cache tracker=$mogilefs_tracker path=$mogilefs_path attempts=$mogilefs_attempts';
   access_log ${dir}/access.log mogilefs;
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;

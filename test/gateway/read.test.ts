@@ -2,10 +2,13 @@
 // cluster (or an external one), keys stored the way any MogileFS client does.
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import { closeTrackerConnections, trackerCommand } from "../cluster/client";
 import { storeFile } from "../cluster/files";
 import { isExternal } from "../cluster/harness";
+import type { DbConfig } from "../cluster/mariadb";
 import {
   itLocalOnly,
   printLogsOnFailure,
@@ -35,6 +38,11 @@ function gateway(): Promise<Gateway> {
     serverExtra: `
     location /files/ {
       set $mogilefs_domain ${cluster().domain};
+      include conf/location.conf;
+    }
+    location /browse/ {
+      set $mogilefs_domain ${cluster().domain};
+      set $mogilefs_list on;
       include conf/location.conf;
     }
     location /nodomain/ {
@@ -78,6 +86,12 @@ async function storeAndWait(key: string, body: Buffer, copies = 1): Promise<void
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+// nginx skips a tracker that failed for tracker.failTimeout (1 s here): wait it
+// out after bringing trackers back, so the next test starts with both usable.
+function trackersCountAgain(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1200));
 }
 
 // nginx writes an access log line after the response is sent: wait for it.
@@ -300,7 +314,7 @@ describe("the lookup cache", () => {
     const trackers = cluster().trackers.map((t) => t.address);
     const tracker = /tracker=(\S+)/.exec(line ?? "")?.[1];
     expect(trackers).toContain(tracker);
-    expect(line).toMatch(/path=http:\/\/127\.0\.0\.\d+:\d+\/dev\d+\/\S+\.fid attempt=1/);
+    expect(line).toMatch(/path=http:\/\/127\.0\.0\.\d+:\d+\/dev\d+\/\S+\.fid attempts=1/);
   });
 });
 
@@ -345,6 +359,7 @@ describe("failover", () => {
       }
     } finally {
       await c.startTracker(0);
+      await trackersCountAgain();
     }
   });
 
@@ -414,6 +429,169 @@ describe("failover", () => {
     const reply = await fetchRaw(keyUrl(g, key));
     expect(reply.status).toBe(200);
     expect(reply.body.toString()).toBe("new content");
+  });
+});
+
+describe("more failover", () => {
+  itLocalOnly(
+    "moves on when a storage node answers 404 for its replica",
+    "deletes a replica",
+    async () => {
+      await logsOnFailure();
+      const g = await gateway();
+      const key = `${prefix}one-replica-gone.bin`;
+      const body = randomBytes(3000);
+      await storeAndWait(key, body, 2);
+      // The first read caches the lookup and shows which path the gateway tries first.
+      expect((await fetchRaw(keyUrl(g, key))).status).toBe(200);
+      const [first] = await accessLines(g, (l) => l.includes("one-replica-gone.bin"), 1);
+      const firstPath = /path=(\S+) attempts=1/.exec(first)?.[1] ?? "";
+      // Remove that replica behind the tracker's back: the same cached order now
+      // meets a 404 first.
+      expect((await fetchRaw(firstPath, { method: "DELETE" })).status).toBe(204);
+      const reply = await fetchRaw(keyUrl(g, key));
+      expect(reply.status).toBe(200);
+      expect(sha(reply.body)).toBe(sha(body));
+      const lines = await accessLines(g, (l) => l.includes("one-replica-gone.bin"), 2);
+      expect(lines[1]).toContain("attempts=2");
+      expect(lines[1]).not.toContain(firstPath);
+    },
+  );
+
+  itLocalOnly("moves on when a storage node hangs", "pauses a storage node", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const c = cluster();
+    const key = `${prefix}hung-storage.bin`;
+    const body = randomBytes(3000);
+    await storeAndWait(key, body, 2);
+    c.pauseStorage(0);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const reply = await fetchRaw(keyUrl(g, key));
+        expect(reply.status).toBe(200);
+        expect(sha(reply.body)).toBe(sha(body));
+      }
+    } finally {
+      c.resumeStorage(0);
+    }
+  });
+
+  itLocalOnly("asks the other tracker when one hangs", "pauses a tracker", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const c = cluster();
+    const keys = [0, 1, 2].map((i) => `${prefix}hung-tracker-${i}.txt`);
+    for (const key of keys) {
+      await storeAndWait(key, Buffer.from(key));
+    }
+    c.pauseTracker(0);
+    try {
+      for (const key of keys) {
+        const reply = await fetchRaw(keyUrl(g, key));
+        expect(reply.status).toBe(200);
+        expect(reply.body.toString()).toBe(key);
+      }
+    } finally {
+      c.resumeTracker(0);
+      await trackersCountAgain();
+    }
+  });
+
+  itLocalOnly("answers 504 when every tracker hangs", "pauses every tracker", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const c = cluster();
+    c.pauseTracker(0);
+    c.pauseTracker(1);
+    try {
+      const reply = await fetchRaw(keyUrl(g, `${prefix}hung-everywhere`));
+      expect(reply.status).toBe(504);
+      expect(reply.body.toString()).toBe("Gateway Timeout: no tracker answered in time\n");
+    } finally {
+      c.resumeTracker(0);
+      c.resumeTracker(1);
+      await trackersCountAgain();
+    }
+  });
+
+  itLocalOnly(
+    "answers 503 when the tracker lists no path for the file",
+    "edits the database",
+    async () => {
+      await logsOnFailure();
+      const g = await gateway();
+      const c = cluster();
+      const key = `${prefix}no-paths.txt`;
+      const stored = await storeFile(c.trackers[0].address, c.domain, key, "lost");
+      // Every replica lost: the file row stays, file_on has nothing left.
+      const db = await mysql.createConnection({ ...(c.db as DbConfig) });
+      try {
+        await db.query("DELETE FROM file_on WHERE fid = ?", [stored.fid]);
+      } finally {
+        await db.end();
+      }
+      const reply = await fetchRaw(keyUrl(g, key));
+      expect(reply.status).toBe(503);
+      expect(reply.body.toString()).toBe("Service Unavailable: no storage holds the file\n");
+      expect(g.errorLog()).toMatch(/mogilefs: no_paths: .*no-paths\.txt/);
+    },
+  );
+
+  it("skips a tracker that answers garbage", async () => {
+    await logsOnFailure();
+    const c = cluster();
+    const garbage = createServer((socket) => {
+      socket.on("data", () => socket.write("HTTP/1.0 200 OK\r\n"));
+    });
+    await new Promise<void>((done) => garbage.listen(0, "127.0.0.1", done));
+    const port = (garbage.address() as AddressInfo).port;
+    const own = await startGateway({
+      trackers: [`127.0.0.1:${port}`, c.trackers[0].address],
+      serverExtra: `location /files/ { set $mogilefs_domain ${c.domain}; include conf/location.conf; }`,
+    });
+    try {
+      const key = `${prefix}garbage-tracker.txt`;
+      await storeAndWait(key, Buffer.from("answered by the good tracker"));
+      for (let i = 0; i < 3; i++) {
+        const reply = await fetchRaw(`${own.url}/files/${key}`);
+        expect(reply.status, own.errorLog()).toBe(200);
+        expect(reply.body.toString()).toBe("answered by the good tracker");
+      }
+    } finally {
+      await own.stop();
+      garbage.close();
+    }
+  });
+});
+
+describe("listing", () => {
+  it("lists a domain's keys as JSON, page by page, where the location enables it", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const listPrefix = `${prefix}list/`;
+    for (const name of ["a", "b c", "d&e"]) {
+      await storeAndWait(`${listPrefix}${name}`, Buffer.from(name));
+    }
+    const page = async (query: string) => {
+      const reply = await fetchRaw(`${g.url}/browse/?${query}`);
+      expect(reply.status).toBe(200);
+      expect(reply.headers["content-type"]).toBe("application/json");
+      return JSON.parse(reply.body.toString());
+    };
+    const first = await page(`prefix=${encodeURIComponent(listPrefix)}&limit=2`);
+    expect(first.keys).toEqual([`${listPrefix}a`, `${listPrefix}b c`]);
+    expect(first.next_after).toBe(`${listPrefix}b c`);
+    const second = await page(
+      `prefix=${encodeURIComponent(listPrefix)}&limit=2&after=${encodeURIComponent(first.next_after)}`,
+    );
+    expect(second.keys).toEqual([`${listPrefix}d&e`]);
+    expect(second.next_after).toBeNull();
+    const none = await page(`prefix=${encodeURIComponent(`${prefix}nothing-here/`)}`);
+    expect(none.keys).toEqual([]);
+    expect((await fetchRaw(`${g.url}/browse/?limit=0`)).status).toBe(400);
+    // Without `list`, the prefix itself is an empty key.
+    expect((await fetchRaw(`${g.url}/files/?prefix=x`)).status).toBe(400);
   });
 });
 

@@ -111,7 +111,7 @@ function main() {
   mkdirSync(results, { recursive: true });
   const filters = process.argv.slice(2);
   if (gate("build", process.execPath, ["build.mjs"])) {
-    gate("lint and format (biome)", bin("biome"), ["check", "."]);
+    gate("lint and format (biome)", bin("biome"), ["check", "--error-on-warnings", "."]);
     gate("types (Node side)", bin("tsc"), ["-p", "tsconfig.node.json", "--noEmit"]);
     vitest(filters);
     njsUnit();

@@ -1,0 +1,28 @@
+// Tracker commands from JavaScript: a subrequest to the internal tracker
+// location, which the stream bridge turns into one tracker line.
+import { type Answer, type Args, encodeArgs, parseAnswer } from "./protocol";
+
+export type TrackerReply = { answer: Answer; httpStatus: number; tracker: string };
+
+export async function trackerCommand(
+  r: NginxHTTPRequest,
+  command: string,
+  args: Args,
+): Promise<TrackerReply> {
+  const reply = await r.subrequest(`/_mogilefs/tracker/${command}`, {
+    args: encodeArgs(args),
+    method: "GET",
+  });
+  const tracker = reply.headersOut["X-MogileFS-Tracker"];
+  // Without the bridge's header nginx answered itself (502, 504): no tracker
+  // could be reached or none answered in time.
+  const answer: Answer =
+    tracker === undefined
+      ? { kind: "malformed", line: `(no tracker answer: HTTP ${reply.status})` }
+      : parseAnswer(reply.responseText || "");
+  return {
+    answer: answer,
+    httpStatus: reply.status,
+    tracker: tracker === undefined ? "" : String(tracker),
+  };
+}

@@ -1,0 +1,198 @@
+// The gateway configuration: validation that names each bad field, environment
+// overrides, and snippets that nginx accepts.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { resolveConfig } from "../../build/config.mjs";
+import {
+  parseMimeTypes,
+  MAX_PATHS as RENDERED_PATHS,
+  renderSnippets,
+} from "../../build/render.mjs";
+import { MAX_PATHS } from "../../src/bridge";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "njs-mogilefs-config-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("resolveConfig", () => {
+  test("fills defaults: tracker port 7001, connect 1 s, read 3 s, cache 60 s", () => {
+    const { config, problems } = resolveConfig(
+      { trackers: ["10.0.0.1", "10.0.0.2:7002"] },
+      { outDir: "/x" },
+    );
+    expect(problems).toEqual([]);
+    expect(config.trackers).toEqual(["10.0.0.1:7001", "10.0.0.2:7002"]);
+    expect(config.tracker.connectTimeout).toBe("1s");
+    expect(config.tracker.readTimeout).toBe("3s");
+    expect(config.cache.ttl).toBe("60s");
+    expect(config.cache.unknownKeyTtl).toBe("5s");
+    expect(config.nginxDir).toBe("/x");
+  });
+
+  test("names every bad field", () => {
+    const { problems } = resolveConfig({
+      trackers: ["10.0.0.1:99999", "bad host"],
+      tracker: { readTimeout: "soon", bogus: 1 },
+      cache: { zoneSize: "big" },
+      colour: "blue",
+      locations: [
+        { path: "files", methods: ["PATCH"] },
+        { path: "/x/", domain: "d", list: "yes" },
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "colour: unknown setting",
+        "tracker.bogus: unknown setting",
+        'trackers[0]: "10.0.0.1:99999" is not host[:port]',
+        'trackers[1]: "bad host" is not host[:port]',
+        'tracker.readTimeout: must be an nginx time such as "3s" or "500ms"',
+        'cache.zoneSize: must be an nginx size such as "10m"',
+        'locations[0].path: must be a location prefix starting with "/"',
+        'locations[0].domain: required, letters, digits, "_", "." or "-"',
+        'locations[0].methods: "PATCH" is not one of GET, HEAD, PUT, DELETE',
+        "locations[1].list: must be true or false",
+      ]),
+    );
+  });
+
+  test("requires at least one tracker", () => {
+    expect(resolveConfig({}).problems).toContain(
+      "trackers: at least one tracker, as host[:port] (or MOGILEFS_TRACKERS)",
+    );
+  });
+
+  test("lets the environment override the file", () => {
+    const { config, problems } = resolveConfig(
+      { trackers: ["10.0.0.1"] },
+      { env: { MOGILEFS_TRACKERS: "10.9.9.9:7001, 10.9.9.8", MOGILEFS_CACHE_TTL: "5m" } },
+    );
+    expect(problems).toEqual([]);
+    expect(config.trackers).toEqual(["10.9.9.9:7001", "10.9.9.8:7001"]);
+    expect(config.cache.ttl).toBe("5m");
+  });
+});
+
+describe("rendered snippets", () => {
+  test("carry as many paths as the bridge hands over", () => {
+    expect(RENDERED_PATHS).toBe(MAX_PATHS);
+  });
+
+  test("map file extensions from nginx's mime.types", () => {
+    const pairs = parseMimeTypes(
+      "types {\n  text/html  html htm;\n  image/jpeg jpeg jpg; # photos\n}\n",
+    );
+    expect(pairs).toEqual([
+      ["html", "text/html"],
+      ["htm", "text/html"],
+      ["jpeg", "image/jpeg"],
+      ["jpg", "image/jpeg"],
+    ]);
+  });
+
+  test("leave no placeholder unfilled", () => {
+    const { config } = resolveConfig({
+      trackers: ["127.0.0.1"],
+      locations: [{ path: "/f/", domain: "d" }],
+    });
+    const files = renderSnippets(config, {
+      templatesDir: path.join(root, "nginx"),
+      mimeTypesText: "types { text/plain txt; }",
+    });
+    for (const [name, text] of Object.entries(files)) {
+      expect(text, name).not.toMatch(/\{\{/);
+    }
+    expect(Object.keys(files).sort()).toEqual([
+      "http.conf",
+      "location.conf",
+      "locations.conf",
+      "main.conf",
+      "server.conf",
+      "storage-read.conf",
+      "stream.conf",
+    ]);
+  });
+
+  test("of the documented example pass nginx -t", () => {
+    const dir = tempDir();
+    const out = path.join(dir, "mogilefs");
+    mkdirSync(path.join(dir, "run"));
+    // The example's own folders, moved into a private one for the test.
+    const build = spawnSync(
+      process.execPath,
+      [
+        path.join(root, "build.mjs"),
+        "--config",
+        path.join(root, "nginx/examples/gateway.json"),
+        "--out",
+        out,
+      ],
+      {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          MOGILEFS_RUNTIME_DIR: path.join(dir, "run"),
+          MOGILEFS_CACHE_PATH: path.join(dir, "cache"),
+        },
+      },
+    );
+    expect(build.stderr).toBe("");
+    expect(build.status).toBe(0);
+    // nginxDir in the example is /etc/nginx/mogilefs: point it at the test's copy.
+    for (const name of [
+      "main.conf",
+      "stream.conf",
+      "http.conf",
+      "server.conf",
+      "location.conf",
+      "locations.conf",
+    ]) {
+      const file = path.join(out, name);
+      writeFileSync(file, readFileSync(file, "utf8").replaceAll("/etc/nginx/mogilefs", out));
+    }
+    const conf = readFileSync(path.join(root, "nginx/examples/nginx.conf"), "utf8")
+      .replaceAll("/etc/nginx/mogilefs", out)
+      .replace("events {", `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {`)
+      .replace("listen 80;", "listen 127.0.0.1:1;")
+      .replace(
+        "http {",
+        `http {\n    access_log ${dir}/access.log;\n    client_body_temp_path ${dir}/body;\n    proxy_temp_path ${dir}/proxy;`,
+      );
+    writeFileSync(path.join(dir, "nginx.conf"), conf);
+    const check = spawnSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], {
+      encoding: "utf8",
+    });
+    expect(check.stderr).toContain("test is successful");
+    expect(check.status).toBe(0);
+  });
+
+  test("names each bad setting when build.mjs renders a bad config", () => {
+    const dir = tempDir();
+    const config = path.join(dir, "bad.json");
+    writeFileSync(config, JSON.stringify({ trackers: ["x y"], cache: { ttl: 5 } }));
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, "build.mjs"), "--config", config, "--out", dir],
+      {
+        encoding: "utf8",
+        env: { ...process.env, MOGILEFS_TRACKERS: "" },
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('trackers[0]: "x y" is not host[:port]');
+    expect(result.stderr).toContain('cache.ttl: must be an nginx time such as "3s" or "500ms"');
+  });
+});
