@@ -4,6 +4,10 @@ import { type Answer, type Args, encodeArgs, parseAnswer } from "./protocol";
 
 export type TrackerReply = { answer: Answer; httpStatus: number; tracker: string };
 
+// Commands that change nothing may be asked of the next tracker after a timeout;
+// the others go as POST, which nginx never repeats once it has sent it.
+const SAFE_TO_REPEAT = ["get_paths", "list_keys", "file_info", "noop"];
+
 export async function trackerCommand(
   r: NginxHTTPRequest,
   command: string,
@@ -11,7 +15,7 @@ export async function trackerCommand(
 ): Promise<TrackerReply> {
   const reply = await r.subrequest(`/_mogilefs/tracker/${command}`, {
     args: encodeArgs(args),
-    method: "GET",
+    method: SAFE_TO_REPEAT.indexOf(command) >= 0 ? "GET" : "POST",
   });
   const tracker = reply.headersOut["X-MogileFS-Tracker"];
   // Without the bridge's header nginx answered itself (502, 504): no tracker

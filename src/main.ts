@@ -3,6 +3,7 @@
 import { failed, list } from "./read";
 import { trackerBridge } from "./stream";
 import { VERSION } from "./version";
+import { write } from "./write";
 
 // `js_set $mogilefs_version mogilefs.version;` lets operators log which module
 // build answered.
@@ -10,4 +11,4 @@ function version(_r: NginxHTTPRequest): string {
   return VERSION;
 }
 
-export default { version, trackerBridge, failed, list };
+export default { version, trackerBridge, failed, list, write };

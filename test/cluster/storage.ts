@@ -30,7 +30,9 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log info;
 events { worker_connections 1024; }
 http {
-  access_log ${dir}/access.log;
+  # Client credentials in the log on purpose: tests prove the gateway never forwards them.
+  log_format storage '$remote_addr "$request" $status $body_bytes_sent cookie="$http_cookie" authorization="$http_authorization"';
+  access_log ${dir}/access.log storage;
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;

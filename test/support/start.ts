@@ -42,9 +42,13 @@ async function main(): Promise<void> {
     port,
     dir: gatewayDir,
     serverExtra: `
-    # The location an operator would write: domain "files", reads for everyone.
+    # The location an operator would write: domain "files", open for reads and
+    # writes (a real site would allow writes to its own clients only).
     location /files/ {
       set $mogilefs_domain files;
+      set $mogilefs_methods "GET HEAD PUT DELETE";
+      set $mogilefs_list on;
+      client_max_body_size 0;
       include conf/location.conf;
     }`,
   });
@@ -53,12 +57,17 @@ async function main(): Promise<void> {
   console.log(`
 Gateway ready: ${url}/  (nginx files and logs in ${gatewayDir})
 
-Store a file through the tracker and a storage node, then read it through nginx:
+Try it:
+  curl -i -T README.md ${url}/docs/readme.md        # PUT: 201 once stored
+  curl -i ${url}/docs/readme.md                     # GET
+  curl -I ${url}/docs/readme.md                     # HEAD
+  curl -r 0-99 ${url}/docs/readme.md                # a range
+  curl "${url}/?prefix=docs/"                      # list keys (JSON)
+  curl -i -X DELETE ${url}/docs/readme.md           # DELETE: 204
+  curl -i ${url}/docs/readme.md                     # now 404
+
+Or store a file the way any MogileFS client does, straight to tracker and storage:
   node dist/cluster/upload.mjs ${tracker} files hello.txt README.md
-  curl -i ${url}/hello.txt
-  curl -I ${url}/hello.txt
-  curl -r 0-99 ${url}/hello.txt
-  curl -i ${url}/no-such-key
 
 Press Ctrl-C to stop everything.`);
 }

@@ -1,0 +1,127 @@
+// PUT and DELETE. nginx has spooled the request body to a file before these run;
+// the body goes to storage by a subrequest that proxies it from that file, so
+// no byte of it passes through JavaScript.
+import { trackerCommand } from "./http";
+import { logAt } from "./log";
+import { type Args, openedFileOf } from "./protocol";
+import { checksumFromContentMd5, storageAccepted, trackerFailure, type WriteError } from "./store";
+
+function variable(r: NginxHTTPRequest, name: string): string {
+  const value = r.variables[name];
+  return value === undefined ? "" : String(value);
+}
+
+function answer(r: NginxHTTPRequest, status: number, body: string): void {
+  r.headersOut["Content-Type"] = "text/plain";
+  r.return(status, body);
+}
+
+function fail(r: NginxHTTPRequest, error: WriteError): void {
+  logAt(r, error.level, error.log);
+  answer(r, error.status, error.body);
+}
+
+// After a write, the cached lookup of the key must not serve what was there
+// before: ask a tracker again and store its answer in the cache.
+async function refreshLookup(r: NginxHTTPRequest): Promise<void> {
+  r.variables.mogilefs_fresh = "1";
+  const reply = await r.subrequest("/_mogilefs/lookup", { method: "GET" });
+  if (reply.headersOut["X-MogileFS-Tracker"] === undefined) {
+    logAt(r, "warn", `lookup refresh after ${r.method} found no tracker (HTTP ${reply.status})`);
+  }
+}
+
+// Sends the spooled body to one destination; true when the storage node took it.
+async function storeAt(r: NginxHTTPRequest, path: string): Promise<boolean> {
+  r.variables.mogilefs_put_path = path;
+  const reply = await r.subrequest("/_mogilefs/store", { method: "PUT" });
+  if (storageAccepted(reply.status)) {
+    return true;
+  }
+  logAt(r, "error", `storage PUT to ${path} answered ${reply.status}`);
+  return false;
+}
+
+async function put(r: NginxHTTPRequest): Promise<void> {
+  const domain = variable(r, "mogilefs_domain");
+  const key = variable(r, "mogilefs_key");
+  const md5 = checksumFromContentMd5(variable(r, "http_content_md5"));
+  if ("problem" in md5) {
+    logAt(r, "info", `refused PUT of key "${key}": ${md5.problem}`);
+    answer(r, 400, `Bad Request: ${md5.problem}\n`);
+    return;
+  }
+  // Known once nginx has read the body, chunked uploads included.
+  const size = variable(r, "content_length") || "0";
+  const open = await trackerCommand(r, "create_open", {
+    domain: domain,
+    key: key,
+    // Empty is the default class: the tracker refuses `class=default`.
+    class: variable(r, "mogilefs_class"),
+    multi_dest: "1",
+    size: size,
+  });
+  const opened = open.answer.kind === "ok" ? openedFileOf(open.answer.args) : null;
+  if (opened === null) {
+    fail(r, trackerFailure("create_open", open.answer, open.httpStatus, domain, key));
+    return;
+  }
+  let stored = null;
+  for (let i = 0; i < opened.destinations.length && stored === null; i++) {
+    if (await storeAt(r, opened.destinations[i].path)) {
+      stored = opened.destinations[i];
+    }
+  }
+  if (stored === null) {
+    fail(r, {
+      status: 502,
+      body: "Bad Gateway: no storage node accepted the file\n",
+      log: `PUT of domain "${domain}" key "${key}" fid ${opened.fid}: every destination failed`,
+      level: "error",
+    });
+    return;
+  }
+  const closeArgs: Args = {
+    domain: domain,
+    key: key,
+    fid: opened.fid,
+    devid: stored.devid,
+    // Exactly as create_open gave it: the tracker compares the string.
+    path: stored.path,
+    size: size,
+  };
+  if (md5.checksum !== null) {
+    closeArgs.checksum = md5.checksum;
+    // The client asked for integrity: have the tracker check the stored bytes.
+    closeArgs.checksumverify = "1";
+  }
+  const close = await trackerCommand(r, "create_close", closeArgs);
+  if (close.answer.kind !== "ok") {
+    fail(r, trackerFailure("create_close", close.answer, close.httpStatus, domain, key));
+    return;
+  }
+  await refreshLookup(r);
+  logAt(r, "info", `stored domain "${domain}" key "${key}" as fid ${opened.fid} (${size} bytes)`);
+  answer(r, 201, "Created\n");
+}
+
+async function remove(r: NginxHTTPRequest): Promise<void> {
+  const domain = variable(r, "mogilefs_domain");
+  const key = variable(r, "mogilefs_key");
+  const reply = await trackerCommand(r, "delete", { domain: domain, key: key });
+  if (reply.answer.kind !== "ok") {
+    fail(r, trackerFailure("delete", reply.answer, reply.httpStatus, domain, key));
+    return;
+  }
+  await refreshLookup(r);
+  r.return(204);
+}
+
+// js_content for PUT and DELETE where the location allows them.
+export function write(r: NginxHTTPRequest): void {
+  const run = r.method === "PUT" ? put(r) : remove(r);
+  run.catch((e: Error) => {
+    logAt(r, "error", `${r.method} failed: ${e.message}`);
+    answer(r, 500, "Internal Server Error\n");
+  });
+}
