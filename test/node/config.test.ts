@@ -168,6 +168,10 @@ describe("rendered snippets", () => {
       .replace("events {", `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {`)
       .replace("listen 80;", "listen 127.0.0.1:1;")
       .replace(
+        "include /etc/nginx/mime.types;",
+        "include /etc/nginx/mime.types;\n    access_log off;",
+      )
+      .replace(
         "http {",
         `http {\n    access_log ${dir}/access.log;\n    client_body_temp_path ${dir}/body;\n    proxy_temp_path ${dir}/proxy;`,
       );
@@ -177,6 +181,13 @@ describe("rendered snippets", () => {
     });
     expect(check.stderr).toContain("test is successful");
     expect(check.status).toBe(0);
+  });
+
+  test("of the documented example are the ones README.md shows", () => {
+    const example = readFileSync(path.join(root, "nginx/examples/nginx.conf"), "utf8");
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const body = example.split("\n").slice(2).join("\n");
+    expect(readme).toContain(body);
   });
 
   test("names each bad setting when build.mjs renders a bad config", () => {
