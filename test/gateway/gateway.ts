@@ -198,12 +198,21 @@ export function fetchRaw(
     timeoutMs?: number;
   } = {},
 ): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  // Node sends a DELETE body without Content-Length (as if closing the
+  // connection ended it), which desynchronises a kept-alive connection.
+  if (
+    options.body &&
+    !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h))
+  ) {
+    headers["Content-Length"] = String(options.body.length);
+  }
   return new Promise((done, fail) => {
     const req = request(
       url,
       {
         method: options.method ?? "GET",
-        headers: options.headers,
+        headers,
         timeout: options.timeoutMs ?? 20_000,
       },
       (res) => {

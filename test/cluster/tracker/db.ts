@@ -38,13 +38,34 @@ export function createDbPool(options: DbOptions): Pool {
   });
 }
 
+// InnoDB picks a victim when concurrent statements deadlock (1213) or waits too
+// long (1205). A statement on the pool runs alone in autocommit, so it can simply
+// run again, as MogileFS::Store's retry_on_deadlock does; inside a transaction
+// (a PoolConnection) the whole transaction is gone and the error must surface.
+const RETRYABLE = [1213, 1205];
+
+async function query(db: Pool | PoolConnection, sql: string, params: unknown[]): Promise<unknown> {
+  const onPool = !("release" in db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [result] = await db.query(sql, params);
+      return result;
+    } catch (e) {
+      const errno = (e as { errno?: number }).errno ?? 0;
+      if (!onPool || !RETRYABLE.includes(errno) || attempt >= 5) {
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
+}
+
 export async function select(
   db: Pool | PoolConnection,
   sql: string,
   params: unknown[] = [],
 ): Promise<Row[]> {
-  const [rows] = await db.query(sql, params);
-  return rows as Row[];
+  return (await query(db, sql, params)) as Row[];
 }
 
 export async function selectOne(
@@ -62,8 +83,7 @@ export async function execute(
   sql: string,
   params: unknown[] = [],
 ): Promise<Result> {
-  const [result] = await db.query(sql, params);
-  return result as unknown as Result;
+  return (await query(db, sql, params)) as Result;
 }
 
 export function isDuplicate(e: unknown): boolean {
