@@ -303,6 +303,38 @@ describe("PUT", () => {
   );
 });
 
+describe("tracker failover for writes", () => {
+  itLocalOnly(
+    "never repeats a write command on the other tracker after a timeout",
+    "pauses a tracker",
+    async () => {
+      const g = await logsOnFailure();
+      const c = cluster();
+      c.pauseTracker(0);
+      const statuses: number[] = [];
+      try {
+        // nginx takes the trackers in turn: some create_open calls go to the hung one.
+        for (let i = 0; i < 4; i++) {
+          const key = `${prefix}tracker-hung-${i}`;
+          const reply = await put(g, key, Buffer.from(key));
+          statuses.push(reply.status);
+          if (reply.status === 201) {
+            expect((await fetchRaw(url(g, key))).body.toString()).toBe(key);
+          }
+        }
+      } finally {
+        c.resumeTracker(0);
+        // nginx skips a failed tracker for tracker.failTimeout (1 s here).
+        await new Promise((r) => setTimeout(r, 1200));
+      }
+      // A timed-out create_open or create_close is answered 504, not sent again elsewhere.
+      expect(statuses).toContain(504);
+      expect(statuses.every((s) => s === 201 || s === 504)).toBe(true);
+      expect(g.errorLog()).toMatch(/mogilefs: create_(open|close): tracker timeout/);
+    },
+  );
+});
+
 describe("DELETE", () => {
   it("deletes a key: 204, then GET answers 404", async () => {
     const g = await logsOnFailure();
