@@ -154,6 +154,7 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     pathChainMaps: pathChainMaps.join("\n"),
     pathLocations: pathLocations.join(""),
     pathCaptures: pathCaptures.join("\n"),
+    pathDeclarations: pathCaptures.map((line) => `    ${line.replace(/ \$upstream_http_\S+;$/, ' "";')}`).join("\n"),
     pathByAttempt: pathByAttempt.join("\n"),
     attemptCounts: attemptCounts.join("\n"),
     maxAttempts,

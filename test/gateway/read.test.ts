@@ -306,6 +306,31 @@ describe("status codes", () => {
   });
 });
 
+describe("internal locations", () => {
+  it("cannot be reached by a client", async () => {
+    await logsOnFailure();
+    const g = await gateway();
+    const targets = [
+      "/_mogilefs/lookup",
+      `/_mogilefs/tracker/get_paths?domain=${cluster().domain}&key=x`,
+      `/_mogilefs/tracker/delete?domain=${cluster().domain}&key=x`,
+      "/_mogilefs/store",
+      "/_mogilefs/declarations",
+    ];
+    for (const target of targets) {
+      for (const method of ["GET", "PUT", "POST"]) {
+        const reply = await fetchRaw(`${g.url}${target}`, { method, body: Buffer.from("x") });
+        expect(reply.status, `${method} ${target}`).toBe(404);
+        expect(reply.headers["x-mogilefs-tracker"], target).toBeUndefined();
+      }
+    }
+    // Named locations have no URI at all: this is just a file nginx does not have.
+    const named = await fetchRaw(`${g.url}/@mogilefs_failed`);
+    expect(named.status).toBe(404);
+    expect(named.headers["content-type"]).toBe("text/html");
+  });
+});
+
 describe("the lookup cache", () => {
   it("looks a key up once, then serves from the cache until the TTL ends", async () => {
     await logsOnFailure();

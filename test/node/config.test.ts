@@ -207,3 +207,66 @@ describe("rendered snippets", () => {
     expect(result.stderr).toContain('cache.ttl: must be an nginx time such as "3s" or "500ms"');
   });
 });
+
+describe("README.md", () => {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const blocks = (lang: string) =>
+    [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+
+  test("shows the example configuration exactly as nginx/examples/gateway.json holds it", () => {
+    const example = readFileSync(path.join(root, "nginx/examples/gateway.json"), "utf8");
+    expect(blocks("json")).toContain(example);
+    for (const block of blocks("json")) {
+      expect(resolveConfig(JSON.parse(block)).problems).toEqual([]);
+    }
+  });
+
+  test("has nginx blocks that nginx accepts with the snippets", () => {
+    const nginxBlocks = blocks("nginx");
+    expect(nginxBlocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of nginxBlocks) {
+      if (block.includes("load_module")) {
+        // The complete example: pinned to nginx/examples/nginx.conf and checked above.
+        continue;
+      }
+      // Any other block is http-level (log_format and the like).
+      const dir = tempDir();
+      const { config } = resolveConfig({
+        trackers: ["127.0.0.1"],
+        runtimeDir: dir,
+        cache: { path: `${dir}/cache` },
+      });
+      config.nginxDir = dir;
+      const files = renderSnippets(config, {
+        templatesDir: path.join(root, "nginx"),
+        mimeTypesText: "types { text/plain txt; }",
+      });
+      for (const [name, text] of Object.entries(files)) {
+        writeFileSync(path.join(dir, name), text);
+      }
+      writeFileSync(
+        path.join(dir, "mogilefs.js"),
+        readFileSync(path.join(root, "dist/mogilefs.js")),
+      );
+      const conf = `load_module /usr/lib/nginx/modules/ngx_http_js_module.so;
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+load_module /usr/lib/nginx/modules/ngx_stream_js_module.so;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events {}
+include ${dir}/main.conf;
+http {
+  access_log ${dir}/access.log;
+  include ${dir}/http.conf;
+${block}
+  server { listen 127.0.0.1:1; include ${dir}/server.conf; }
+}
+`;
+      writeFileSync(path.join(dir, "nginx.conf"), conf);
+      const check = spawnSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], {
+        encoding: "utf8",
+      });
+      expect(check.stderr, block).toContain("test is successful");
+    }
+  });
+});
