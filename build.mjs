@@ -2,6 +2,7 @@
 // Builds the njs module and the files around it.
 //
 //   node build.mjs [--config FILE] [--out DIR]
+//   node build.mjs --migrate nginx.conf [--out DIR]   (from nginx_mogilefs_module)
 //
 // dist/mogilefs.js       the module nginx loads (js_import), one `export default {...}`
 // dist/test/njs-unit.js  the unit tests bundled for the njs command-line engine
@@ -16,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 import { resolveConfig } from "./build/config.mjs";
+import { runMigrate } from "./build/migrate.mjs";
 import { findUnsupportedInText } from "./build/njs-subset.mjs";
 import { renderSnippets } from "./build/render.mjs";
 import { typecheck } from "./build/typecheck.mjs";
@@ -23,9 +25,13 @@ import { typecheck } from "./build/typecheck.mjs";
 const root = path.dirname(fileURLToPath(import.meta.url));
 
 const usage = `usage: node build.mjs [--config FILE] [--out DIR]
+       node build.mjs --migrate NGINX_CONF [--out DIR]
 
   --config FILE  gateway configuration (JSON) to render snippets from
-  --out DIR      where to write the module and snippets (default: dist)`;
+  --out DIR      where to write the module and snippets (default: dist)
+  --migrate FILE convert an nginx config of the C nginx_mogilefs_module: writes the
+                 nginx config, gateway.json and migration-report.txt in --out
+                 (default: migrated)`;
 
 function fail(lines) {
   for (const line of [].concat(lines)) {
@@ -40,6 +46,7 @@ function options() {
       options: {
         config: { type: "string" },
         out: { type: "string" },
+        migrate: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -171,6 +178,9 @@ async function bundleForNode(entry, outfile) {
 
 async function main() {
   const opts = options();
+  if (opts.migrate !== undefined) {
+    process.exit(runMigrate(opts.migrate, { out: opts.out }));
+  }
   const out = path.resolve(opts.out || path.join(root, "dist"));
   const given = opts.config ? readConfig(opts.config) : null;
 
