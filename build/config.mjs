@@ -18,6 +18,8 @@ export const DEFAULTS = {
     idleTimeout: "60s",
   },
   cache: {
+    // false: every lookup asks a tracker (still over kept-alive connections).
+    enabled: true,
     path: "/var/cache/nginx/mogilefs",
     zoneSize: "10m",
     maxSize: "256m",
@@ -188,6 +190,9 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
     if (typeof config.cache[field] !== "string" || !SIZE.test(config.cache[field])) {
       problems.push(`cache.${field}: must be an nginx size such as "10m"`);
     }
+  }
+  if (typeof config.cache.enabled !== "boolean") {
+    problems.push("cache.enabled: must be true or false");
   }
   for (const field of ["maxFails", "keepalive"]) {
     if (!Number.isInteger(config.tracker[field]) || config.tracker[field] < 0) {

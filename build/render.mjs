@@ -143,6 +143,7 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     trackerReadTimeout: config.tracker.readTimeout,
     trackerCount: config.trackers.length,
     cachePath: config.cache.path,
+    cacheZone: config.cache.enabled ? "mogilefs_paths" : "off",
     cacheZoneSize: config.cache.zoneSize,
     cacheMaxSize: config.cache.maxSize,
     cacheInactive: config.cache.inactive,
@@ -154,7 +155,9 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     pathChainMaps: pathChainMaps.join("\n"),
     pathLocations: pathLocations.join(""),
     pathCaptures: pathCaptures.join("\n"),
-    pathDeclarations: pathCaptures.map((line) => `    ${line.replace(/ \$upstream_http_\S+;$/, ' "";')}`).join("\n"),
+    pathDeclarations: pathCaptures
+      .map((line) => `    ${line.replace(/ \$upstream_http_\S+;$/, ' "";')}`)
+      .join("\n"),
     pathByAttempt: pathByAttempt.join("\n"),
     attemptCounts: attemptCounts.join("\n"),
     maxAttempts,

@@ -126,6 +126,22 @@ describe("rendered snippets", () => {
     ]);
   });
 
+  test("turn the lookup cache off with cache.enabled false, and only then", () => {
+    const render = (cache: object) => {
+      const { config, problems } = resolveConfig({ trackers: ["127.0.0.1"], cache });
+      expect(problems).toEqual([]);
+      return renderSnippets(config, {
+        templatesDir: path.join(root, "nginx"),
+        mimeTypesText: "types { text/plain txt; }",
+      })["server.conf"];
+    };
+    expect(render({})).toMatch(/^\s*proxy_cache mogilefs_paths;$/m);
+    expect(render({ enabled: false })).toMatch(/^\s*proxy_cache off;$/m);
+    expect(resolveConfig({ trackers: ["127.0.0.1"], cache: { enabled: "no" } }).problems).toEqual([
+      "cache.enabled: must be true or false",
+    ]);
+  });
+
   test("of the documented example pass nginx -t", () => {
     const dir = tempDir();
     const out = path.join(dir, "mogilefs");
