@@ -9,11 +9,12 @@
 // Request from nginx:  GET /<command>?<args, already tracker-encoded> HTTP/1.1
 //                      X-MogileFS-Arg-<name>: <raw bytes>   (any number, e.g. Key)
 // Response to nginx:   status by answer, X-MogileFS-* headers, the answer line
-//                      as the body (JS callers parse it with protocol.ts).
+//                      as the body (JS callers parse it with protocol.ts); to
+//                      HEAD, the same headers and no body at all.
 import { type Answer, parseAnswer, pathsOf } from "./protocol";
 
 export type BridgeRequest =
-  | { ok: true; command: string; line: string }
+  | { ok: true; command: string; line: string; head: boolean }
   | { ok: false; status: number; reason: string };
 
 const CR = 13;
@@ -123,7 +124,12 @@ export function bridgeRequest(head: Uint8Array): BridgeRequest {
     }
     pos = end + 2;
   }
-  return { ok: true, command: target[1], line: `${target[1]} ${args}\r\n` };
+  return {
+    ok: true,
+    command: target[1],
+    line: `${target[1]} ${args}\r\n`,
+    head: requestLine[1] === "HEAD",
+  };
 }
 
 // A storage URL nginx may proxy to: http, a host and an optional port, a path of
@@ -143,16 +149,24 @@ function headerValue(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, " ");
 }
 
+// Tracker errors that say the tracker itself is in trouble (its database is
+// gone, a command died), not anything about the key.
+const TRACKER_TROUBLE = ["failure", "db"];
+
 // Status codes the http side acts on. 200: an OK answer with something to use.
 // 401: the key is unknown (auth_request passes 401 through, and the lookup
 // cache keeps it briefly). 403: any other tracker answer that ends the request,
 // such as an ERR or a get_paths with no usable path. 502: the answer line was
-// not a tracker answer, so nginx tries the next tracker.
+// not a tracker answer, or the tracker is in trouble, so nginx asks the next
+// tracker for a lookup and serves stale cached paths when none can answer.
 export function responseStatus(command: string, answer: Answer, usablePaths: number): number {
   if (answer.kind === "malformed") {
     return 502;
   }
   if (answer.kind === "err") {
+    if (TRACKER_TROUBLE.indexOf(answer.code) >= 0) {
+      return 502;
+    }
     return answer.code === "unknown_key" ? 401 : 403;
   }
   if (command === "get_paths" && usablePaths === 0) {
@@ -169,19 +183,34 @@ const REASONS: { [status: number]: string } = {
   502: "Bad Gateway",
 };
 
-function httpResponse(status: number, headers: string[], body: string, close: boolean): string {
+// A HEAD answer says Content-Length: 0 and sends nothing: nginx caches it as is,
+// and keeps the connection even when it stops reading after the headers.
+function httpResponse(
+  status: number,
+  headers: string[],
+  body: string,
+  close: boolean,
+  head?: boolean,
+): string {
+  const sent = head === true ? "" : body;
   const all = headers.concat([
-    `Content-Length: ${body.length}`,
+    `Content-Length: ${sent.length}`,
     "Content-Type: text/plain",
     close ? "Connection: close" : "Connection: keep-alive",
   ]);
-  return `HTTP/1.1 ${status} ${REASONS[status]}\r\n${all.join("\r\n")}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${REASONS[status]}\r\n${all.join("\r\n")}\r\n\r\n${sent}`;
 }
 
 // The HTTP response for one tracker answer line. `tracker` names the tracker that
 // answered, for logs. A malformed answer closes the connection: what the tracker
 // will send next on it can no longer be trusted to belong to the next request.
-export function bridgeResponse(command: string, rawLine: string, tracker: string): string {
+// `head`: the request was HEAD (the lookup, which needs only the headers).
+export function bridgeResponse(
+  command: string,
+  rawLine: string,
+  tracker: string,
+  head?: boolean,
+): string {
   const answer = parseAnswer(rawLine);
   const headers = [`X-MogileFS-Tracker: ${headerValue(tracker)}`];
   let usable = 0;
@@ -203,7 +232,7 @@ export function bridgeResponse(command: string, rawLine: string, tracker: string
   const status = responseStatus(command, answer, usable);
   // Only printable ASCII goes into a body that is then logged or parsed.
   const body = `${rawLine.replace(/\r?\n$/, "").replace(/[^\x20-\x7e]/g, "?")}\r\n`;
-  return httpResponse(status, headers, body, status === 502);
+  return httpResponse(status, headers, body, answer.kind === "malformed", head);
 }
 
 // The answer to a request the bridge refuses without asking a tracker.

@@ -7,7 +7,7 @@ export function trackerBridge(s: NginxStreamRequest): void {
   let answers = "";
   // One entry per line sent to the tracker: the command, or the refusal to send
   // back when the tracker's answer to a stand-in `noop` arrives.
-  const waiting: Array<{ command: string; refusal: string | null }> = [];
+  const waiting: Array<{ command: string; head: boolean; refusal: string | null }> = [];
 
   s.on("upstream", (data: Buffer, flags: NginxStreamCallbackFlags) => {
     pending = pending === null ? data : Buffer.concat([pending, data]);
@@ -16,13 +16,17 @@ export function trackerBridge(s: NginxStreamRequest): void {
       const request = bridgeRequest(pending.slice(0, end));
       pending = pending.slice(end);
       if (request.ok) {
-        waiting.push({ command: request.command, refusal: null });
+        waiting.push({ command: request.command, head: request.head, refusal: null });
         s.send(request.line, { flush: true });
       } else {
         // njs 0.7.9 cannot write to the client from this direction, so a refused
         // request sends `noop` and is answered when the tracker answers that.
         s.warn(`mogilefs: bridge refused a request: ${request.reason}`);
-        waiting.push({ command: "noop", refusal: bridgeRefusal(request.status, request.reason) });
+        waiting.push({
+          command: "noop",
+          head: false,
+          refusal: bridgeRefusal(request.status, request.reason),
+        });
         s.send("noop \r\n", { flush: true });
       }
       end = headEnd(pending, 0);
@@ -43,7 +47,10 @@ export function trackerBridge(s: NginxStreamRequest): void {
         s.send(request.refusal, { flush: true });
       } else {
         const command = request ? request.command : "";
-        s.send(bridgeResponse(command, line, s.variables.upstream_addr || ""), { flush: true });
+        const head = request ? request.head : false;
+        s.send(bridgeResponse(command, line, s.variables.upstream_addr || "", head), {
+          flush: true,
+        });
       }
       newline = answers.indexOf("\n");
     }

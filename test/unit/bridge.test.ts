@@ -53,6 +53,19 @@ describe("bridgeRequest", () => {
       ok: true,
       command: "get_paths",
       line: "get_paths noverify=1&pathcount=4&domain=files&key=a%26b%3Dc%2Bd+%25e\r\n",
+      head: false,
+    });
+  });
+
+  test("marks a HEAD request, whose answer carries no body", () => {
+    const request = bridgeRequest(
+      head("HEAD /get_paths?noverify=1 HTTP/1.1\r\nX-MogileFS-Arg-Key: k\r\n\r\n"),
+    );
+    expect(request).toEqual({
+      ok: true,
+      command: "get_paths",
+      line: "get_paths noverify=1&key=k\r\n",
+      head: true,
     });
   });
 
@@ -124,6 +137,17 @@ describe("bridgeResponse", () => {
     expect(header(response, "Content-Length")).toBe(String(answer.length));
   });
 
+  test("answers HEAD with the same headers, Content-Length 0 and no body", () => {
+    const response = bridgeResponse("get_paths", answer, "127.0.0.1:7001", true);
+    expect(status(response)).toBe(200);
+    expect(header(response, "X-MogileFS-Path2")).toBe(
+      "http://127.0.0.3:7500/dev2/0/000/000/0000000012.fid",
+    );
+    expect(header(response, "Connection")).toBe("keep-alive");
+    expect(header(response, "Content-Length")).toBe("0");
+    expect(response.endsWith("\r\n\r\n")).toBe(true);
+  });
+
   test(`passes at most ${MAX_PATHS} paths, the length of the failover chain`, () => {
     let line = "OK paths=6";
     for (let i = 1; i <= 6; i++) {
@@ -167,6 +191,14 @@ describe("bridgeResponse", () => {
     );
     expect(header(response, "X-MogileFS-Paths")).toBe("1");
     expect(header(response, "X-MogileFS-Path1")).toBe("http://127.0.0.2:7500/dev1/ok.fid");
+  });
+
+  test("answers 502 for a tracker in trouble, keeping the connection", () => {
+    const response = bridgeResponse("get_paths", "ERR failure Operation+failed\r\n", "t");
+    expect(status(response)).toBe(502);
+    expect(header(response, "X-MogileFS-Error")).toBe("failure");
+    expect(header(response, "Connection")).toBe("keep-alive");
+    expect(status(bridgeResponse("create_open", "ERR db db\r\n", "t"))).toBe(502);
   });
 
   test("answers 502 and closes on a line that is not a tracker answer", () => {
