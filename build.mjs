@@ -201,6 +201,7 @@ async function main() {
     ["test/cluster/run.ts", "cluster/start.mjs"],
     ["test/cluster/upload.ts", "cluster/upload.mjs"],
     ["test/support/start.ts", "start.mjs"],
+    ["bench/bench.ts", "bench.mjs"],
   ];
   for (const [entry, target] of nodeEntries) {
     if (existsSync(path.join(root, entry))) {

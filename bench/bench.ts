@@ -1,0 +1,492 @@
+// `npm run bench [-- --json FILE] [--duration S] [--connections N]`: the gateway
+// against what an operator would run instead, side by side in one run on this
+// machine: the storage node itself, a hand-written nginx `proxy_pass`, the gateway
+// with cached lookups and with the cache off, for 4 KiB and 1 MiB objects; 1 MiB
+// PUT through the gateway against a PUT straight to a storage node; the gateway's
+// worker memory across the run. wrk (Debian) makes the load. Not a test: nothing
+// here passes or fails on a number.
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { storeFile } from "../test/cluster/files";
+import { type Cluster, startCluster } from "../test/cluster/harness";
+import { fetchRaw, type Gateway, startGateway } from "../test/gateway/gateway";
+
+const DOMAIN = "bench";
+const CLASS = "one";
+
+type Options = { json?: string; duration: number; connections: number; threads: number };
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      json: { type: "string" },
+      duration: { type: "string", default: "10" },
+      connections: { type: "string", default: "8" },
+      threads: { type: "string", default: "1" },
+    },
+    strict: true,
+  });
+  const number = (name: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`--${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
+    }
+    return n;
+  };
+  return {
+    json: values.json,
+    duration: number("duration", values.duration as string),
+    connections: number("connections", values.connections as string),
+    threads: number("threads", values.threads as string),
+  };
+}
+
+// wrk from Debian, installed on demand the way test/support/ensure.mjs installs
+// nginx: as root with service starts blocked; otherwise the command is printed.
+function ensureWrk(): void {
+  if (spawnSync("wrk", ["-v"]).error === undefined) {
+    return;
+  }
+  const command = "apt-get install -y --no-install-recommends wrk";
+  if (process.getuid?.() !== 0) {
+    throw new Error(`wrk is missing: run as root first:\n  ${command}`);
+  }
+  const policy = "/usr/sbin/policy-rc.d";
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) {
+    writeFileSync(policy, "#!/bin/sh\n# written by njs-mogilefs bench during apt-get\nexit 101\n", {
+      mode: 0o755,
+    });
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  try {
+    console.log(`bench: installing wrk (${command})`);
+    let install = spawnSync("sh", ["-c", `${command} -qq`], { env, stdio: "inherit" });
+    if (install.status !== 0) {
+      spawnSync("apt-get", ["update", "-qq"], { env, stdio: "inherit" });
+      install = spawnSync("sh", ["-c", `${command} -qq`], { env, stdio: "inherit" });
+    }
+    if (install.status !== 0) {
+      throw new Error("apt-get install wrk failed");
+    }
+  } finally {
+    if (ownPolicy) {
+      unlinkSync(policy);
+    }
+  }
+}
+
+// wrk's own summary, printed as one JSON line by the script's done().
+type WrkResult = {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  non2xx: number;
+  mibps: number;
+};
+
+const DONE_LUA = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_JSON {"requests":%d,"us":%d,"bytes":%d,"p50":%d,"p99":%d,"errors":%d,"non2xx":%d}\\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+`;
+
+// PUT bodies of `size` bytes, each to a new path: `prefix` .. thread .. "-" .. n.
+function putLua(prefix: string, size: number): string {
+  return `
+local body = string.rep("m", ${size})
+local counter = 0
+setup = function(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("PUT", "${prefix}" .. id .. "-" .. n .. "-" .. "${randomBytes(4).toString("hex")}", nil, body)
+end
+${DONE_LUA}`;
+}
+
+let scratch = "";
+
+function wrk(url: string, opts: Options, script: string, seconds = opts.duration): WrkResult {
+  const file = join(scratch, `wrk-${randomBytes(4).toString("hex")}.lua`);
+  writeFileSync(file, script);
+  const out = execFileSync(
+    "wrk",
+    [
+      `-t${opts.threads}`,
+      `-c${opts.connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "10s",
+      "--latency",
+      "-s",
+      file,
+      url,
+    ],
+    { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
+  if (!line) {
+    throw new Error(`wrk printed no summary:\n${out}`);
+  }
+  const raw = JSON.parse(line.slice(9)) as Record<string, number>;
+  const secs = raw.us / 1e6;
+  return {
+    requests: raw.requests,
+    seconds: secs,
+    rps: raw.requests / secs,
+    p50ms: raw.p50 / 1000,
+    p99ms: raw.p99 / 1000,
+    errors: raw.errors,
+    non2xx: raw.non2xx,
+    mibps: raw.bytes / secs / 1048576,
+  };
+}
+
+// Peak VmRSS of every nginx worker of the gateways, sampled through the run.
+class MemorySampler {
+  private timer: NodeJS.Timeout | undefined;
+  readonly first = new Map<number, number>();
+  readonly peak = new Map<number, number>();
+  readonly last = new Map<number, number>();
+  constructor(private readonly gateways: Gateway[]) {}
+  sample(): void {
+    for (const g of this.gateways) {
+      for (const pid of g.workerPids()) {
+        let kb = 0;
+        try {
+          const status = readFileSync(`/proc/${pid}/status`, "utf8");
+          kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        } catch {
+          continue;
+        }
+        if (!this.first.has(pid)) {
+          this.first.set(pid, kb);
+        }
+        this.peak.set(pid, Math.max(kb, this.peak.get(pid) ?? 0));
+        this.last.set(pid, kb);
+      }
+    }
+  }
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 200);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+  summary(): { workers: number; startMiB: number; peakMiB: number; growthMiB: number } {
+    let start = 0;
+    let peak = 0;
+    let growth = 0;
+    for (const [pid, kb] of this.peak) {
+      start = Math.max(start, this.first.get(pid) ?? 0);
+      peak = Math.max(peak, kb);
+      growth = Math.max(growth, kb - (this.first.get(pid) ?? 0));
+    }
+    return {
+      workers: this.peak.size,
+      startMiB: start / 1024,
+      peakMiB: peak / 1024,
+      growthMiB: growth / 1024,
+    };
+  }
+}
+
+// TCP connections between the gateway's bridge and the tracker: established ones
+// (local ports) and those closed lately (TIME-WAIT). A connect per lookup would show
+// as thousands of ports.
+function trackerSockets(port: number): { established: Set<string>; timeWait: number } {
+  const ss = (state: string) =>
+    execFileSync("ss", ["-Htn", "state", state, "dst", `127.0.0.1:${port}`], {
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((l) => l.trim() !== "");
+  const established = new Set(ss("established").map((l) => l.trim().split(/\s+/)[2]));
+  return { established, timeWait: ss("time-wait").length };
+}
+
+function machine(): Record<string, string> {
+  const version = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8" });
+    return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
+  };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+  const njs = version("dpkg-query", ["-W", "-f=${Version}", "libnginx-mod-http-js"]);
+  return {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: String(cpus().length),
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    kernel: release(),
+    nginx: version("nginx", ["-v"]).replace(/^nginx version: /, ""),
+    njs: `libnginx-mod-http-js ${njs}`,
+    wrk: version("wrk", ["-v"]).split("\n")[0],
+    node: process.version,
+  };
+}
+
+type Row = {
+  name: string;
+  size: string;
+  target: string;
+  result: WrkResult;
+  // Against plain proxy_pass of the same size (GET), or direct PUT.
+  ratio?: number;
+};
+
+function fmt(n: number, digits = 0): string {
+  return n.toFixed(digits);
+}
+
+function table(rows: Row[]): string {
+  const head = ["run", "size", "req/s", "MiB/s", "p50 ms", "p99 ms", "ratio", "errors"];
+  const body = rows.map((r) => [
+    r.name,
+    r.size,
+    fmt(r.result.rps),
+    fmt(r.result.mibps, 1),
+    fmt(r.result.p50ms, 2),
+    fmt(r.result.p99ms, 2),
+    r.ratio === undefined ? "" : fmt(r.ratio, 2),
+    String(r.result.errors + r.result.non2xx),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  return [
+    line(head),
+    `|${widths.map((w, i) => (i < 2 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+    ...body.map(line),
+  ].join("\n");
+}
+
+function locations(paths: Record<string, string>): string {
+  return `
+    # The gateway, cached lookups (cache.enabled true).
+    location /files/ {
+      set $mogilefs_domain ${DOMAIN};
+      include conf/location.conf;
+    }
+    # Writes through the gateway.
+    location /put/ {
+      set $mogilefs_domain ${DOMAIN};
+      set $mogilefs_methods "GET HEAD PUT DELETE";
+      set $mogilefs_class ${CLASS};
+      client_max_body_size 0;
+      include conf/location.conf;
+    }
+    # What an operator writes by hand for one known file: plain proxy_pass.
+    location = /plain/4k {
+      proxy_pass ${paths["4k"]};
+    }
+    location = /plain/1m {
+      proxy_pass ${paths["1m"]};
+    }`;
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  ensureWrk();
+  scratch = mkdtempSync(join(tmpdir(), "njs-mogilefs-bench-"));
+  const startedAt = Date.now();
+  const info = machine();
+  console.log(
+    `bench: ${info.cores} x ${info.cpu}, ${info.memory}, Linux ${info.kernel}, nginx ${info.nginx}, ${info.njs}`,
+  );
+  console.log(
+    `bench: wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s per run; starting the cluster`,
+  );
+  let cluster: Cluster | undefined;
+  const gateways: Gateway[] = [];
+  try {
+    cluster = await startCluster({
+      trackers: 1,
+      storageHosts: 2,
+      // One copy: replication would load the storage nodes in the middle of a run.
+      domains: [{ name: DOMAIN, classes: [{ name: CLASS, mindevcount: 1 }] }],
+    });
+    const tracker = cluster.trackers[0];
+    const objects: Record<string, Buffer> = {
+      "4k": randomBytes(4096),
+      "1m": randomBytes(1048576),
+    };
+    const paths: Record<string, string> = {};
+    for (const [size, body] of Object.entries(objects)) {
+      const stored = await storeFile(tracker.address, DOMAIN, `bench/${size}`, body, {
+        class: CLASS,
+      });
+      paths[size] = stored.path;
+    }
+    const cached = await startGateway({
+      trackers: [tracker.address],
+      serverExtra: locations(paths),
+    });
+    gateways.push(cached);
+    const uncached = await startGateway({
+      trackers: [tracker.address],
+      config: { cache: { enabled: false } },
+      serverExtra: `
+    # The gateway, every lookup a tracker round trip (cache.enabled false).
+    location /files/ {
+      set $mogilefs_domain ${DOMAIN};
+      include conf/location.conf;
+    }`,
+    });
+    gateways.push(uncached);
+    // Every URL must serve the stored bytes before anything is timed.
+    const urls = (size: string) => ({
+      direct: paths[size],
+      plain: `${cached.url}/plain/${size}`,
+      cached: `${cached.url}/files/bench/${size}`,
+      uncached: `${uncached.url}/files/bench/${size}`,
+    });
+    for (const size of Object.keys(objects)) {
+      for (const [name, url] of Object.entries(urls(size))) {
+        const reply = await fetchRaw(url);
+        if (reply.status !== 200 || !reply.body.equals(objects[size])) {
+          throw new Error(`${name} ${url}: HTTP ${reply.status}, not the stored ${size} object`);
+        }
+      }
+    }
+    // Output of wrk runs is only needed through its done() line.
+    const get = DONE_LUA;
+    const memory = new MemorySampler(gateways);
+    memory.start();
+    const rows: Row[] = [];
+    let trackerProof: Record<string, number> = {};
+    for (const size of Object.keys(objects)) {
+      const u = urls(size);
+      // A short warm-up fills the lookup cache and the page cache.
+      wrk(u.cached, opts, get, 2);
+      wrk(u.plain, opts, get, 2);
+      const run = (name: string, target: string, url: string) => {
+        process.stdout.write(`bench: ${name} GET ${size} ...`);
+        const result = wrk(url, opts, get);
+        process.stdout.write(` ${fmt(result.rps)} req/s\n`);
+        const row: Row = { name, size, target, result };
+        rows.push(row);
+        return row;
+      };
+      run("storage node direct", "direct", u.direct);
+      const plain = run("nginx proxy_pass", "plain", u.plain);
+      const hit = run("gateway, cached lookup", "cached", u.cached);
+      const before = trackerSockets(tracker.port);
+      const seen = new Set(before.established);
+      const watch = setInterval(() => {
+        for (const p of trackerSockets(tracker.port).established) {
+          seen.add(p);
+        }
+      }, 250);
+      const miss = run("gateway, cache off", "uncached", u.uncached);
+      clearInterval(watch);
+      const after = trackerSockets(tracker.port);
+      for (const p of after.established) {
+        seen.add(p);
+      }
+      hit.ratio = hit.result.rps / plain.result.rps;
+      miss.ratio = miss.result.rps / plain.result.rps;
+      trackerProof[`lookups_${size}`] = miss.result.requests;
+      trackerProof[`connections_seen_${size}`] = seen.size;
+      trackerProof[`connections_new_${size}`] = [...seen].filter(
+        (p) => !before.established.has(p),
+      ).length;
+      trackerProof[`time_wait_added_${size}`] = Math.max(0, after.timeWait - before.timeWait);
+      trackerProof[`uncached_to_cached_${size}`] = miss.result.rps / hit.result.rps;
+    }
+    trackerProof = { ...trackerProof };
+
+    // PUT 1 MiB: straight to a storage node, then through the gateway (create_open,
+    // PUT to storage, create_close, lookup refresh).
+    const storage = cluster.storage[0];
+    const devid = storage.devids[0];
+    const size = 1048576;
+    process.stdout.write("bench: storage node direct PUT 1m ...");
+    const directPut = wrk(
+      `http://${storage.ip}:${storage.port}`,
+      opts,
+      putLua(`/dev${devid}/bench-put/`, size),
+    );
+    process.stdout.write(` ${fmt(directPut.rps)} req/s\n`);
+    process.stdout.write("bench: gateway PUT 1m ...");
+    const gatewayPut = wrk(cached.url, opts, putLua("/put/bench-put/", size));
+    process.stdout.write(` ${fmt(gatewayPut.rps)} req/s\n`);
+    rows.push({
+      name: "storage node direct PUT",
+      size: "1m",
+      target: "direct-put",
+      result: directPut,
+    });
+    rows.push({
+      name: "gateway PUT",
+      size: "1m",
+      target: "gateway-put",
+      result: gatewayPut,
+      ratio: gatewayPut.rps / directPut.rps,
+    });
+    memory.stop();
+    const mem = memory.summary();
+
+    console.log(`\n${table(rows)}\n`);
+    console.log(
+      "ratio: GET rows against nginx proxy_pass of the same size; gateway PUT against direct PUT.",
+    );
+    for (const size of Object.keys(objects)) {
+      console.log(
+        `cache off ${size}: ${trackerProof[`lookups_${size}`]} lookups over ${trackerProof[`connections_seen_${size}`]} tracker connection(s) ` +
+          `(${trackerProof[`connections_new_${size}`]} opened during the run, ${trackerProof[`time_wait_added_${size}`]} closed); ` +
+          `${fmt(trackerProof[`uncached_to_cached_${size}`], 2)} of cached req/s`,
+      );
+    }
+    console.log(
+      `gateway workers (${mem.workers}): RSS ${fmt(mem.startMiB, 1)} MiB at start, peak ${fmt(mem.peakMiB, 1)} MiB, largest growth ${fmt(mem.growthMiB, 1)} MiB`,
+    );
+    console.log(`bench: done in ${fmt((Date.now() - startedAt) / 1000)} s`);
+    if (opts.json) {
+      writeFileSync(
+        opts.json,
+        `${JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            machine: info,
+            wrk: { threads: opts.threads, connections: opts.connections, seconds: opts.duration },
+            rows,
+            trackerConnections: trackerProof,
+            memory: mem,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      console.log(`bench: wrote ${opts.json}`);
+    }
+  } finally {
+    for (const g of gateways) {
+      await g.stop().catch(() => undefined);
+    }
+    await cluster?.stop().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench: ${(e as Error).message ?? String(e)}`);
+    process.exit(1);
+  },
+);
