@@ -53,6 +53,9 @@ export type Cluster = {
   resumeStorage(index: number): void;
   pauseTracker(index: number): void;
   resumeTracker(index: number): void;
+  // Stop MariaDB under running trackers, and start it again on the same data.
+  stopDatabase(): Promise<void>;
+  startDatabase(): Promise<void>;
   startTracker(index: number): Promise<void>;
   stop(): Promise<void>;
 };
@@ -136,6 +139,8 @@ function externalCluster(): Cluster {
       throw new Error("external mode: this cluster's daemons are not ours to pause");
     },
     resumeTracker: () => undefined,
+    stopDatabase: refuse,
+    startDatabase: refuse,
     startTracker: refuse,
     async stop() {
       closeTrackerConnections();
@@ -306,6 +311,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       if (pid) {
         process.kill(pid, "SIGCONT");
       }
+    },
+    async stopDatabase() {
+      await db?.stop();
+    },
+    async startDatabase() {
+      // Same data directory and socket: the trackers' pools reconnect by themselves.
+      db = await startMariaDb(join(dir, "mariadb"));
     },
     startStorage: (i) => nodes[i].start(),
     async killTracker(i) {
