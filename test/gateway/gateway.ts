@@ -36,6 +36,10 @@ export type GatewayOptions = {
   serverExtra?: string;
   // Extra text inside http {}.
   httpExtra?: string;
+  // A complete nginx.conf of the caller's own, used instead of the generated one
+  // (serverExtra and httpExtra are then ignored). It must listen on 127.0.0.1:port,
+  // so give port and dir; the snippets are still rendered into dir/conf.
+  nginxConf?: string;
 };
 
 export type Gateway = {
@@ -133,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   renderGatewayConfig(dir, options.trackers, options.config);
   const port = options.port ?? (await freePort());
   const confPath = join(dir, "nginx.conf");
-  writeFileSync(confPath, nginxConf(dir, port, options));
+  writeFileSync(confPath, options.nginxConf ?? nginxConf(dir, port, options));
   try {
     execFileSync("nginx", ["-t", "-q", "-p", dir, "-c", confPath], { stdio: "pipe" });
   } catch (e) {
