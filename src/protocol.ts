@@ -17,7 +17,18 @@ export type Destination = { devid: string; path: string };
 export type OpenedFile = { fid: string; destinations: Destination[] };
 
 const COMMAND = /^[a-z][a-z0-9_]*$/;
-const DECIMAL = /^[0-9]+$/;
+function isDecimal(text: string): boolean {
+  if (text === "") {
+    return false;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // encodeURIComponent leaves these raw; the tracker's own encoder does not, and `'`
 // or `*` in a line is harmless but `!()~` are escaped too so the line is plain ASCII
@@ -58,8 +69,13 @@ function decodeBytesLoosely(text: string): string {
 
 // Decodes one key or value from an answer line: `+` is a space, %XX a byte of
 // UTF-8.
+// (No regular expression on the common path: the bridge decodes every answer in
+// a long-lived njs session, where each match costs memory until it ends.)
 export function decodeValue(text: string): string {
-  const spaced = text.replace(/\+/g, " ");
+  const spaced = text.indexOf("+") < 0 ? text : text.split("+").join(" ");
+  if (spaced.indexOf("%") < 0) {
+    return spaced;
+  }
   try {
     return decodeURIComponent(spaced);
   } catch (_e) {
@@ -109,7 +125,15 @@ export function requestLine(command: string, args: Args): string {
 }
 
 function stripLineEnd(line: string): string {
-  return line.replace(/\r?\n$/, "");
+  const end = line.length;
+  if (line.charCodeAt(end - 1) !== 10) {
+    return line;
+  }
+  return line.slice(0, line.charCodeAt(end - 2) === 13 ? end - 2 : end - 1);
+}
+
+function hasLineBreak(text: string): boolean {
+  return text.indexOf("\r") >= 0 || text.indexOf("\n") >= 0;
 }
 
 // Reads one answer line. Anything that is not `OK ...` or `ERR <code> ...` is
@@ -117,22 +141,25 @@ function stripLineEnd(line: string): string {
 export function parseAnswer(raw: string): Answer {
   const line = stripLineEnd(raw);
   if (line === "OK" || line.slice(0, 3) === "OK ") {
-    if (/[\r\n]/.test(line)) {
+    if (hasLineBreak(line)) {
       return { kind: "malformed", line: raw };
     }
-    const args = decodeArgs(line.slice(3).replace(/\s+$/, ""));
+    const args = decodeArgs(line.slice(3).trimEnd());
     const callid = Object.prototype.hasOwnProperty.call(args, "callid") ? args.callid : null;
     if (callid !== null) {
       delete args.callid;
     }
     return { kind: "ok", args: args, callid: callid };
   }
-  const err = /^ERR ([^ \r\n]+)(?: ([^ \r\n]*))?(?: ([^ \r\n]*))?$/.exec(line);
-  if (err) {
-    const code = err[1];
-    const message = err[2] === undefined ? code : decodeValue(err[2]);
-    const callid = err[3] === undefined ? null : decodeValue(err[3]);
-    return { kind: "err", code: code, message: message, callid: callid };
+  // ERR <code>[ <message>[ <callid>]]: no spaces inside the parts.
+  if (line.slice(0, 4) === "ERR " && !hasLineBreak(line)) {
+    const parts = line.slice(4).split(" ");
+    if (parts[0] !== "" && parts.length <= 3) {
+      const code = parts[0];
+      const message = parts.length < 2 ? code : decodeValue(parts[1]);
+      const callid = parts.length < 3 ? null : decodeValue(parts[2]);
+      return { kind: "err", code: code, message: message, callid: callid };
+    }
   }
   return { kind: "malformed", line: raw };
 }
@@ -141,7 +168,7 @@ export function parseAnswer(raw: string): Answer {
 // `paths=N` is authoritative; numbered entries beyond it, or missing ones, are
 // ignored rather than guessed.
 export function pathsOf(args: Args): string[] {
-  const count = DECIMAL.test(args.paths || "") ? parseInt(args.paths, 10) : 0;
+  const count = isDecimal(args.paths || "") ? parseInt(args.paths, 10) : 0;
   const paths: string[] = [];
   for (let i = 1; i <= count; i++) {
     const path = args[`path${i}`];
@@ -158,20 +185,20 @@ export function pathsOf(args: Args): string[] {
 // Returns null when the answer lacks a fid or any destination.
 export function openedFileOf(args: Args): OpenedFile | null {
   const fid = args.fid;
-  if (!fid || !DECIMAL.test(fid)) {
+  if (!fid || !isDecimal(fid)) {
     return null;
   }
   const destinations: Destination[] = [];
   if (args.dev_count !== undefined) {
-    const count = DECIMAL.test(args.dev_count) ? parseInt(args.dev_count, 10) : 0;
+    const count = isDecimal(args.dev_count) ? parseInt(args.dev_count, 10) : 0;
     for (let i = 1; i <= count; i++) {
       const devid = args[`devid_${i}`];
       const path = args[`path_${i}`];
-      if (devid && DECIMAL.test(devid) && path) {
+      if (devid && isDecimal(devid) && path) {
         destinations.push({ devid: devid, path: path });
       }
     }
-  } else if (args.devid && DECIMAL.test(args.devid) && args.path) {
+  } else if (args.devid && isDecimal(args.devid) && args.path) {
     destinations.push({ devid: args.devid, path: args.path });
   }
   if (destinations.length === 0) {

@@ -11,7 +11,7 @@ import {
   MAX_PATHS,
 } from "../../src/bridge";
 
-function head(text: string): Uint8Array {
+function head(text: string): Buffer {
   return Buffer.from(text);
 }
 
