@@ -14,6 +14,9 @@ export const DEFAULTS = {
     maxFails: 1,
     failTimeout: "2s",
     keepalive: 16,
+    // Lookups per bridge connection before nginx opens a new one: the njs engine
+    // frees a bridge session's memory only when its connection closes.
+    keepaliveRequests: 100,
     keepaliveTimeout: "50s",
     idleTimeout: "60s",
   },
@@ -193,6 +196,9 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
   }
   if (typeof config.cache.enabled !== "boolean") {
     problems.push("cache.enabled: must be true or false");
+  }
+  if (!Number.isInteger(config.tracker.keepaliveRequests) || config.tracker.keepaliveRequests < 1) {
+    problems.push("tracker.keepaliveRequests: must be a whole number above 0");
   }
   for (const field of ["maxFails", "keepalive"]) {
     if (!Number.isInteger(config.tracker[field]) || config.tracker[field] < 0) {

@@ -139,6 +139,7 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     trackerServers,
     trackerUpstreams,
     trackerKeepalive: config.tracker.keepalive,
+    trackerKeepaliveRequests: config.tracker.keepaliveRequests,
     keepaliveTimeout: config.tracker.keepaliveTimeout,
     trackerReadTimeout: config.tracker.readTimeout,
     trackerCount: config.trackers.length,
