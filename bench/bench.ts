@@ -5,12 +5,12 @@
 // PUT through the gateway against a PUT straight to a storage node; the gateway's
 // worker memory across the run. wrk (Debian) makes the load. Not a test: nothing
 // here passes or fails on a number.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { storeFile } from "../test/cluster/files";
 import { type Cluster, startCluster } from "../test/cluster/harness";
 import { fetchRaw, type Gateway, startGateway } from "../test/gateway/gateway";
@@ -120,10 +120,16 @@ ${DONE_LUA}`;
 
 let scratch = "";
 
-function wrk(url: string, opts: Options, script: string, seconds = opts.duration): WrkResult {
+// Asynchronous, so the memory sampler keeps sampling while wrk runs.
+async function wrk(
+  url: string,
+  opts: Options,
+  script: string,
+  seconds = opts.duration,
+): Promise<WrkResult> {
   const file = join(scratch, `wrk-${randomBytes(4).toString("hex")}.lua`);
   writeFileSync(file, script);
-  const out = execFileSync(
+  const { stdout: out } = await promisify(execFile)(
     "wrk",
     [
       `-t${opts.threads}`,
@@ -156,28 +162,46 @@ function wrk(url: string, opts: Options, script: string, seconds = opts.duration
   };
 }
 
-// Peak VmRSS of every nginx worker of the gateways, sampled through the run.
+// Peak VmRSS of every nginx worker of the gateways (not the cache manager and
+// loader), sampled through the run; RssAnon is the part that is the worker's own
+// (the rest is shared memory zones and mapped files).
+type Rss = { rss: number; anon: number };
+
+function rssOf(pid: number): Rss | null {
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("worker process")) {
+      return null;
+    }
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rss: kb("VmRSS"), anon: kb("RssAnon") };
+  } catch {
+    return null;
+  }
+}
+
 class MemorySampler {
   private timer: NodeJS.Timeout | undefined;
-  readonly first = new Map<number, number>();
-  readonly peak = new Map<number, number>();
-  readonly last = new Map<number, number>();
+  readonly first = new Map<number, Rss>();
+  readonly peak = new Map<number, Rss>();
+  readonly last = new Map<number, Rss>();
   constructor(private readonly gateways: Gateway[]) {}
   sample(): void {
     for (const g of this.gateways) {
       for (const pid of g.workerPids()) {
-        let kb = 0;
-        try {
-          const status = readFileSync(`/proc/${pid}/status`, "utf8");
-          kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        } catch {
+        const now = rssOf(pid);
+        if (now === null) {
           continue;
         }
         if (!this.first.has(pid)) {
-          this.first.set(pid, kb);
+          this.first.set(pid, now);
         }
-        this.peak.set(pid, Math.max(kb, this.peak.get(pid) ?? 0));
-        this.last.set(pid, kb);
+        const peak = this.peak.get(pid) ?? now;
+        this.peak.set(pid, {
+          rss: Math.max(peak.rss, now.rss),
+          anon: Math.max(peak.anon, now.anon),
+        });
+        this.last.set(pid, now);
       }
     }
   }
@@ -189,20 +213,36 @@ class MemorySampler {
     clearInterval(this.timer);
     this.sample();
   }
-  summary(): { workers: number; startMiB: number; peakMiB: number; growthMiB: number } {
+  // Largest figures over the workers, in MiB.
+  summary(): {
+    workers: number;
+    startMiB: number;
+    peakMiB: number;
+    growthMiB: number;
+    anonGrowthMiB: number;
+    endGrowthMiB: number;
+  } {
     let start = 0;
     let peak = 0;
     let growth = 0;
-    for (const [pid, kb] of this.peak) {
-      start = Math.max(start, this.first.get(pid) ?? 0);
-      peak = Math.max(peak, kb);
-      growth = Math.max(growth, kb - (this.first.get(pid) ?? 0));
+    let anonGrowth = 0;
+    let endGrowth = 0;
+    for (const [pid, p] of this.peak) {
+      const first = this.first.get(pid) as Rss;
+      const last = this.last.get(pid) as Rss;
+      start = Math.max(start, first.rss);
+      peak = Math.max(peak, p.rss);
+      growth = Math.max(growth, p.rss - first.rss);
+      anonGrowth = Math.max(anonGrowth, p.anon - first.anon);
+      endGrowth = Math.max(endGrowth, last.rss - first.rss);
     }
     return {
       workers: this.peak.size,
       startMiB: start / 1024,
       peakMiB: peak / 1024,
       growthMiB: growth / 1024,
+      anonGrowthMiB: anonGrowth / 1024,
+      endGrowthMiB: endGrowth / 1024,
     };
   }
 }
@@ -237,6 +277,10 @@ function machine(): Record<string, string> {
     njs: `libnginx-mod-http-js ${njs}`,
     wrk: version("wrk", ["-v"]).split("\n")[0],
     node: process.version,
+    // Other work on the machine skews every figure: this says how busy it was.
+    loadAverageAtStart: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" "),
   };
 }
 
@@ -247,6 +291,8 @@ type Row = {
   result: WrkResult;
   // Against plain proxy_pass of the same size (GET), or direct PUT.
   ratio?: number;
+  // Gateway workers' RSS figures after this row.
+  memory?: ReturnType<MemorySampler["summary"]>;
 };
 
 function fmt(n: number, digits = 0): string {
@@ -254,7 +300,17 @@ function fmt(n: number, digits = 0): string {
 }
 
 function table(rows: Row[]): string {
-  const head = ["run", "size", "req/s", "MiB/s", "p50 ms", "p99 ms", "ratio", "errors"];
+  const head = [
+    "run",
+    "size",
+    "req/s",
+    "MiB/s",
+    "p50 ms",
+    "p99 ms",
+    "ratio",
+    "errors",
+    "RSS growth MiB",
+  ];
   const body = rows.map((r) => [
     r.name,
     r.size,
@@ -264,6 +320,7 @@ function table(rows: Row[]): string {
     fmt(r.result.p99ms, 2),
     r.ratio === undefined ? "" : fmt(r.ratio, 2),
     String(r.result.errors + r.result.non2xx),
+    r.memory === undefined ? "" : fmt(r.memory.growthMiB, 1),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
@@ -372,19 +429,19 @@ async function main(): Promise<void> {
     for (const size of Object.keys(objects)) {
       const u = urls(size);
       // A short warm-up fills the lookup cache and the page cache.
-      wrk(u.cached, opts, get, 2);
-      wrk(u.plain, opts, get, 2);
-      const run = (name: string, target: string, url: string) => {
+      await wrk(u.cached, opts, get, 2);
+      await wrk(u.plain, opts, get, 2);
+      const run = async (name: string, target: string, url: string) => {
         process.stdout.write(`bench: ${name} GET ${size} ...`);
-        const result = wrk(url, opts, get);
+        const result = await wrk(url, opts, get);
         process.stdout.write(` ${fmt(result.rps)} req/s\n`);
-        const row: Row = { name, size, target, result };
+        const row: Row = { name, size, target, result, memory: memory.summary() };
         rows.push(row);
         return row;
       };
-      run("storage node direct", "direct", u.direct);
-      const plain = run("nginx proxy_pass", "plain", u.plain);
-      const hit = run("gateway, cached lookup", "cached", u.cached);
+      await run("storage node direct", "direct", u.direct);
+      const plain = await run("nginx proxy_pass", "plain", u.plain);
+      const hit = await run("gateway, cached lookup", "cached", u.cached);
       const before = trackerSockets(tracker.port);
       const seen = new Set(before.established);
       const watch = setInterval(() => {
@@ -392,7 +449,7 @@ async function main(): Promise<void> {
           seen.add(p);
         }
       }, 250);
-      const miss = run("gateway, cache off", "uncached", u.uncached);
+      const miss = await run("gateway, cache off", "uncached", u.uncached);
       clearInterval(watch);
       const after = trackerSockets(tracker.port);
       for (const p of after.established) {
@@ -416,14 +473,14 @@ async function main(): Promise<void> {
     const devid = storage.devids[0];
     const size = 1048576;
     process.stdout.write("bench: storage node direct PUT 1m ...");
-    const directPut = wrk(
+    const directPut = await wrk(
       `http://${storage.ip}:${storage.port}`,
       opts,
       putLua(`/dev${devid}/bench-put/`, size),
     );
     process.stdout.write(` ${fmt(directPut.rps)} req/s\n`);
     process.stdout.write("bench: gateway PUT 1m ...");
-    const gatewayPut = wrk(cached.url, opts, putLua("/put/bench-put/", size));
+    const gatewayPut = await wrk(cached.url, opts, putLua("/put/bench-put/", size));
     process.stdout.write(` ${fmt(gatewayPut.rps)} req/s\n`);
     rows.push({
       name: "storage node direct PUT",
@@ -437,6 +494,7 @@ async function main(): Promise<void> {
       target: "gateway-put",
       result: gatewayPut,
       ratio: gatewayPut.rps / directPut.rps,
+      memory: memory.summary(),
     });
     memory.stop();
     const mem = memory.summary();
@@ -453,9 +511,14 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `gateway workers (${mem.workers}): RSS ${fmt(mem.startMiB, 1)} MiB at start, peak ${fmt(mem.peakMiB, 1)} MiB, largest growth ${fmt(mem.growthMiB, 1)} MiB`,
+      `gateway workers (${mem.workers}): RSS ${fmt(mem.startMiB, 1)} MiB at start, peak ${fmt(mem.peakMiB, 1)} MiB; ` +
+        `largest growth ${fmt(mem.growthMiB, 1)} MiB (own memory ${fmt(mem.anonGrowthMiB, 1)} MiB, ${fmt(mem.endGrowthMiB, 1)} MiB at the end)`,
     );
-    console.log(`bench: done in ${fmt((Date.now() - startedAt) / 1000)} s`);
+    console.log(
+      `bench: done in ${fmt((Date.now() - startedAt) / 1000)} s; load average ${info.loadAverageAtStart} at start, ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")} at the end`,
+    );
     if (opts.json) {
       writeFileSync(
         opts.json,
