@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { resolveConfig } from "./config.mjs";
+import { nginxEditor } from "./nginx-edit.mjs";
 import { NginxSyntaxError, parseNginx, walkNginx } from "./nginx-parse.mjs";
 
 /** @typedef {import("./nginx-parse.mjs").NginxDirective} NginxDirective */
@@ -124,8 +125,6 @@ export function migrateConfig(text, options = {}) {
 
   /** @type {ReportEntry[]} */
   const report = [];
-  /** @type {{ start: number, end: number, text: string }[]} */
-  const edits = [];
   /** @type {Set<NginxDirective>} */
   const handled = new Set();
 
@@ -136,58 +135,9 @@ export function migrateConfig(text, options = {}) {
   const add = (d, action, note) => {
     report.push({ line: d ? d.line : 0, action, text: d ? source(d) : "", note });
   };
-  const lineStart = (offset) => text.lastIndexOf("\n", offset - 1) + 1;
-  const lineEnd = (offset) => {
-    const n = text.indexOf("\n", offset);
-    return n === -1 ? text.length : n + 1;
-  };
-  const indentOf = (d) => {
-    const before = text.slice(lineStart(d.start), d.start);
-    return /^[ \t]*$/.test(before) ? before : "";
-  };
-  // The directive's own lines, when nothing else shares them (a trailing comment
-  // goes with it); otherwise just the directive.
-  const span = (d) => {
-    const from = lineStart(d.start);
-    const to = lineEnd(d.end);
-    const before = text.slice(from, d.start);
-    const after = text.slice(d.end, to);
-    if (/^[ \t]*$/.test(before) && /^[ \t\r]*(#.*)?\n?$/.test(after)) {
-      return { start: from, end: to, whole: true };
-    }
-    return { start: d.start, end: d.end, whole: false };
-  };
-  const remove = (d) => {
-    const s = span(d);
-    edits.push({ start: s.start, end: s.end, text: "" });
-  };
-  const commentOut = (d, reason) => {
-    const s = span(d);
-    const indent = indentOf(d);
-    const original = text.slice(s.start, s.end).replace(/\n$/, "");
-    const lines = s.whole
-      ? original
-          .split("\n")
-          .map((l) => (l.startsWith(indent) ? `${indent}# ${l.slice(indent.length)}` : `# ${l}`))
-      : [`# ${original.replace(/\n/g, " ")}`];
-    const body = `${indent}# ${MARK} ${reason}\n${lines.join("\n")}\n`;
-    edits.push({ start: s.start, end: s.end, text: s.whole ? body : `\n${body}${indent}` });
-  };
-  // Inserts lines right after a block's "{" (on their own lines).
-  const insertAfterOpen = (block, lines) => {
-    const open = /** @type {number} */ (block.blockOpen);
-    const first = block.block?.[0];
-    const indent = first && first.line > block.line ? indentOf(first) : `${indentOf(block)}    `;
-    const rest = text.slice(open + 1, lineEnd(open + 1));
-    const at = /^[ \t\r]*(#.*)?\n$/.test(rest) ? lineEnd(open + 1) : open + 1;
-    const prefix = at === open + 1 ? "\n" : "";
-    edits.push({
-      start: at,
-      end: at,
-      text: `${prefix}${lines.map((l) => `${indent}${l}\n`).join("")}`,
-    });
-  };
-
+  const editor = nginxEditor(text);
+  const { lineStart, indentOf, span, remove, insertAfterOpen } = editor;
+  const commentOut = (d, reason) => editor.commentOut(d, `${MARK} ${reason}`);
   // The context of the file's top level: a whole nginx.conf, or a file meant for
   // inclusion inside http {} (sites-enabled) or server {}.
   const names = top.map((d) => d.name);
@@ -530,7 +480,7 @@ export function migrateConfig(text, options = {}) {
       .map((l) => `${indent}${l}\n`)
       .join("");
     const s = span(pass);
-    edits.push({ start: s.start, end: s.end, text: s.whole ? replacement : `\n${replacement}` });
+    editor.replace(s.start, s.end, s.whole ? replacement : `\n${replacement}`);
     handled.add(pass);
 
     // The location's other directives.
@@ -770,11 +720,11 @@ export function migrateConfig(text, options = {}) {
       } else if (missing.length > 0) {
         const first = top[0];
         const at = lineStart(first.start);
-        edits.push({
-          start: at,
-          end: at,
-          text: `${missing.map((m) => `load_module ${modulesDir}/${m}.so;`).join("\n")}\n`,
-        });
+        editor.replace(
+          at,
+          at,
+          `${missing.map((m) => `load_module ${modulesDir}/${m}.so;`).join("\n")}\n`,
+        );
         add(null, "added", `load_module for ${missing.join(", ")} (from ${modulesDir}) at the top`);
       }
       const stream = top.find((d) => d.name === "stream" && d.block);
@@ -787,11 +737,7 @@ export function migrateConfig(text, options = {}) {
         );
       } else {
         const at = lineStart(http.start);
-        edits.push({
-          start: at,
-          end: at,
-          text: `${indentOf(http)}include ${nginxDir}/main.conf;\n`,
-        });
+        editor.replace(at, at, `${indentOf(http)}include ${nginxDir}/main.conf;\n`);
         add(
           http,
           "added",
@@ -823,7 +769,7 @@ export function migrateConfig(text, options = {}) {
     add(null, "not translated", `gateway.json: ${problem}`);
   }
   return {
-    nginxConf: applyEdits(text, edits),
+    nginxConf: editor.apply(),
     config: gateway,
     configProblems: problems,
     report: report.sort((a, b) => a.line - b.line),
@@ -839,23 +785,6 @@ function isInside(top, inner, owner) {
     }
   });
   return inside;
-}
-
-// Applies edits from the end of the text; insertions at one offset keep their order.
-function applyEdits(text, edits) {
-  const sorted = edits
-    .map((edit, index) => ({ ...edit, index }))
-    .sort((a, b) => b.start - a.start || b.end - a.end || b.index - a.index);
-  let out = text;
-  let limit = Number.POSITIVE_INFINITY;
-  for (const edit of sorted) {
-    if (edit.end > limit) {
-      throw new Error(`migrate: overlapping edits at offset ${edit.start}`);
-    }
-    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-    limit = edit.start;
-  }
-  return out;
 }
 
 /**
