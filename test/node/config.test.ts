@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { resolveConfig } from "../../build/config.mjs";
+import { migrateConfig } from "../../build/migrate.mjs";
 import {
   parseMimeTypes,
   MAX_PATHS as RENDERED_PATHS,
@@ -237,52 +238,76 @@ describe("README.md", () => {
     }
   });
 
-  test("has nginx blocks that nginx accepts with the snippets", () => {
+  // Snippets rendered into a private folder that also stands in for /etc/nginx/mogilefs.
+  function snippetsDir(config: Record<string, unknown> = { trackers: ["127.0.0.1"] }): string {
+    const dir = tempDir();
+    const { config: resolved, problems } = resolveConfig({
+      ...config,
+      runtimeDir: dir,
+      cache: { path: `${dir}/cache` },
+    });
+    expect(problems).toEqual([]);
+    resolved.nginxDir = dir;
+    const files = renderSnippets(resolved, {
+      templatesDir: path.join(root, "nginx"),
+      mimeTypesText: "types { text/plain txt; }",
+    });
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(path.join(dir, name), text);
+    }
+    writeFileSync(path.join(dir, "mogilefs.js"), readFileSync(path.join(root, "dist/mogilefs.js")));
+    return dir;
+  }
+
+  function nginxAccepts(dir: string, conf: string, what: string): void {
+    writeFileSync(path.join(dir, "nginx.conf"), conf.replaceAll("/etc/nginx/mogilefs", dir));
+    const check = spawnSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], {
+      encoding: "utf8",
+    });
+    expect(check.stderr, what).toContain("test is successful");
+  }
+
+  function mainContext(dir: string): string {
+    return [
+      "load_module /usr/lib/nginx/modules/ngx_http_js_module.so;",
+      "load_module /usr/lib/nginx/modules/ngx_stream_module.so;",
+      "load_module /usr/lib/nginx/modules/ngx_stream_js_module.so;",
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      "events {}",
+      "",
+    ].join("\n");
+  }
+
+  test("has nginx blocks that nginx accepts with the snippets (C module ones once migrated)", () => {
     const nginxBlocks = blocks("nginx");
-    expect(nginxBlocks.length).toBeGreaterThanOrEqual(2);
+    expect(nginxBlocks.length).toBeGreaterThanOrEqual(4);
     for (const block of nginxBlocks) {
       if (block.includes("load_module")) {
         // The complete example: pinned to nginx/examples/nginx.conf and checked above.
         continue;
       }
-      // Any other block is http-level (log_format and the like).
-      const dir = tempDir();
-      const { config } = resolveConfig({
-        trackers: ["127.0.0.1"],
-        runtimeDir: dir,
-        cache: { path: `${dir}/cache` },
-      });
-      config.nginxDir = dir;
-      const files = renderSnippets(config, {
-        templatesDir: path.join(root, "nginx"),
-        mimeTypesText: "types { text/plain txt; }",
-      });
-      for (const [name, text] of Object.entries(files)) {
-        writeFileSync(path.join(dir, name), text);
+      if (/^\s*mogilefs_(pass|tracker)\b/m.test(block)) {
+        // A C module config: what the migration tool makes of it must load.
+        const input = `events {}\nhttp {\n  server {\n    listen 127.0.0.1:1;\n${block}\n  }\n}\n`;
+        const migrated = migrateConfig(input, { modulesDir: "/usr/lib/nginx/modules" });
+        expect(migrated.configProblems, block).toEqual([]);
+        const dir = snippetsDir(migrated.config);
+        const conf = migrated.nginxConf
+          .replace(/^events \{\}/m, `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}`)
+          .replace(/http \{/, `http {\n  access_log ${dir}/access.log;`);
+        nginxAccepts(dir, conf, `migrated:\n${conf}`);
+        continue;
       }
-      writeFileSync(
-        path.join(dir, "mogilefs.js"),
-        readFileSync(path.join(root, "dist/mogilefs.js")),
+      const dir = snippetsDir();
+      const server = block.trimStart().startsWith("location")
+        ? `  server { listen 127.0.0.1:1; include ${dir}/server.conf;\n${block}\n  }`
+        : `${block}\n  server { listen 127.0.0.1:1; include ${dir}/server.conf; }`;
+      nginxAccepts(
+        dir,
+        `${mainContext(dir)}include ${dir}/main.conf;\nhttp {\n  access_log ${dir}/access.log;\n  include ${dir}/http.conf;\n${server}\n}\n`,
+        block,
       );
-      const conf = `load_module /usr/lib/nginx/modules/ngx_http_js_module.so;
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-load_module /usr/lib/nginx/modules/ngx_stream_js_module.so;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events {}
-include ${dir}/main.conf;
-http {
-  access_log ${dir}/access.log;
-  include ${dir}/http.conf;
-${block}
-  server { listen 127.0.0.1:1; include ${dir}/server.conf; }
-}
-`;
-      writeFileSync(path.join(dir, "nginx.conf"), conf);
-      const check = spawnSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], {
-        encoding: "utf8",
-      });
-      expect(check.stderr, block).toContain("test is successful");
     }
   });
 });
