@@ -33,6 +33,8 @@ export const DEFAULTS = {
   storage: {
     connectTimeout: "1s",
     readTimeout: "30s",
+    // IPv4 networks storage URLs must lie in, e.g. ["10.0.0.0/8"]; empty: any host.
+    allow: [],
   },
   mimeTypes: "/etc/nginx/mime.types",
   locations: [],
@@ -44,6 +46,7 @@ const SIZE = /^[0-9]+[kKmMgG]?$/;
 const HOST_PORT =
   /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?$/;
 const DOMAIN = /^[A-Za-z0-9_.-]+$/;
+const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/(3[0-2]|[12]?\d))?$/;
 const METHODS = ["GET", "HEAD", "PUT", "DELETE"];
 
 // Environment variables that override the file, for containers.
@@ -62,6 +65,9 @@ export const ENVIRONMENT = {
   },
   MOGILEFS_CACHE_TTL: (config, value) => {
     config.cache.ttl = value;
+  },
+  MOGILEFS_STORAGE_ALLOW: (config, value) => {
+    config.storage.allow = value.split(/[\s,]+/).filter((s) => s !== "");
   },
 };
 
@@ -188,6 +194,12 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
         problems.push(`${section}.${field}: must be an nginx time such as "3s" or "500ms"`);
       }
     }
+  }
+  if (
+    !Array.isArray(config.storage.allow) ||
+    config.storage.allow.some((n) => typeof n !== "string" || !CIDR.test(n))
+  ) {
+    problems.push('storage.allow: must be a list of IPv4 networks such as "10.0.0.0/8"');
   }
   for (const field of ["zoneSize", "maxSize"]) {
     if (typeof config.cache[field] !== "string" || !SIZE.test(config.cache[field])) {

@@ -90,6 +90,7 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
           runtimeDir: config.runtimeDir,
           connectTimeout: config.tracker.connectTimeout,
           idleTimeout: config.tracker.idleTimeout,
+          storageAllow: config.storage.allow.join(" "),
         },
         "tracker-server.conf",
       ),

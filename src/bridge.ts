@@ -17,6 +17,8 @@
 // expression match costs about 20 KB and every `s += c` copies the whole string,
 // so the per-request path here scans bytes and characters by hand and joins
 // parts once: a lookup costs a few KB instead of over 200 KB.
+
+import { type Network, storageHostAllowed } from "./networks";
 import { type Answer, parseAnswer, pathsOf } from "./protocol";
 
 export type BridgeRequest =
@@ -384,6 +386,8 @@ export function bridgeResponse(
   rawLine: string,
   tracker: string,
   head?: boolean,
+  // storage.allow: when set, only storage hosts inside these networks are used.
+  networks?: Network[],
 ): string {
   const answer = parseAnswer(rawLine);
   const headers = [`X-MogileFS-Tracker: ${headerValue(tracker)}`];
@@ -392,7 +396,7 @@ export function bridgeResponse(
     const paths = pathsOf(answer.args);
     const numbered: string[] = [];
     for (let i = 0; i < paths.length && usable < MAX_PATHS; i++) {
-      if (isStorageUrl(paths[i])) {
+      if (isStorageUrl(paths[i]) && storageHostAllowed(paths[i], networks || [])) {
         usable++;
         numbered.push(`X-MogileFS-Path${usable}: ${paths[i]}`);
       }

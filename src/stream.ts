@@ -1,8 +1,14 @@
 // The stream side of the bridge: a js_filter on one stream server per tracker.
 // Requests are answered strictly in order, as the tracker answers them.
 import { bridgeRefusal, bridgeRequest, bridgeResponse, headEnd } from "./bridge";
+import { parseNetworks } from "./networks";
 
 export function trackerBridge(s: NginxStreamRequest): void {
+  // storage.allow, rendered into the stream server as $mogilefs_storage_allow.
+  const allowed = parseNetworks(s.variables.mogilefs_storage_allow || "");
+  if (allowed.invalid.length > 0) {
+    s.error(`mogilefs: storage.allow entries ignored: ${allowed.invalid.join(" ")}`);
+  }
   let pending: Buffer | null = null;
   let answers = "";
   // One entry per line sent to the tracker: the command, or the refusal to send
@@ -48,7 +54,8 @@ export function trackerBridge(s: NginxStreamRequest): void {
       } else {
         const command = request ? request.command : "";
         const head = request ? request.head : false;
-        s.send(bridgeResponse(command, line, s.variables.upstream_addr || "", head), {
+        const tracker = s.variables.upstream_addr || "";
+        s.send(bridgeResponse(command, line, tracker, head, allowed.networks), {
           flush: true,
         });
       }

@@ -331,6 +331,50 @@ describe("internal locations", () => {
   });
 });
 
+describe("storage.allow", () => {
+  itLocalOnly(
+    "proxies only to storage hosts inside the allowed networks",
+    "needs hosts on two addresses",
+    async () => {
+      await logsOnFailure();
+      const c = cluster();
+      const own = await startGateway({
+        trackers: c.trackers.map((t) => t.address),
+        config: { storage: { allow: [`${c.storage[1].ip}/32`] } },
+        serverExtra: `location /files/ { set $mogilefs_domain ${c.domain}; include conf/location.conf; }`,
+      });
+      onTestFailed(() => console.error(`storage.allow gateway log:\n${own.errorLog()}`));
+      try {
+        const both = `${prefix}allow-both.bin`;
+        const body = randomBytes(2000);
+        await storeAndWait(both, body, 2);
+        for (let i = 0; i < 3; i++) {
+          const reply = await fetchRaw(`${own.url}/files/${both}`);
+          expect(reply.status).toBe(200);
+          expect(sha(reply.body)).toBe(sha(body));
+        }
+        // A file only on the host outside the allowed network is not fetched at all
+        // (stored while the allowed host is down, so it cannot be replicated there).
+        await c.killStorage(1);
+        try {
+          const onlyOutside = `${prefix}allow-outside.txt`;
+          await storeFile(c.trackers[0].address, c.domain, onlyOutside, "outside");
+          const reply = await fetchRaw(`${own.url}/files/${onlyOutside}`);
+          expect(reply.status).toBe(503);
+          expect(own.errorLog()).toMatch(/mogilefs: no_paths: .*allow-outside/);
+        } finally {
+          await c.startStorage(1);
+        }
+        expect(own.errorLog()).not.toMatch(
+          new RegExp(`upstream: "http://${c.storage[0].ip.replace(/\./g, "\\.")}`),
+        );
+      } finally {
+        await own.stop();
+      }
+    },
+  );
+});
+
 describe("the lookup cache", () => {
   it("looks a key up once, then serves from the cache until the TTL ends", async () => {
     await logsOnFailure();

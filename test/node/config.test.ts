@@ -70,6 +70,20 @@ describe("resolveConfig", () => {
     );
   });
 
+  test("checks storage.allow networks, from the file or MOGILEFS_STORAGE_ALLOW", () => {
+    expect(
+      resolveConfig({ trackers: ["h"], storage: { allow: ["10.0.0.0/8", "127.0.0.2"] } }).problems,
+    ).toEqual([]);
+    expect(
+      resolveConfig({ trackers: ["h"], storage: { allow: ["10.0.0.0/33"] } }).problems,
+    ).toEqual(['storage.allow: must be a list of IPv4 networks such as "10.0.0.0/8"']);
+    const { config } = resolveConfig(
+      { trackers: ["h"] },
+      { env: { MOGILEFS_STORAGE_ALLOW: "10.1.0.0/16, 10.2.0.0/16" } },
+    );
+    expect(config.storage.allow).toEqual(["10.1.0.0/16", "10.2.0.0/16"]);
+  });
+
   test("requires at least one tracker", () => {
     expect(resolveConfig({}).problems).toContain(
       "trackers: at least one tracker, as host[:port] (or MOGILEFS_TRACKERS)",

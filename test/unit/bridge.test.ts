@@ -10,6 +10,7 @@ import {
   isStorageUrl,
   MAX_PATHS,
 } from "../../src/bridge";
+import { parseNetworks } from "../../src/networks";
 
 function head(text: string): Buffer {
   return Buffer.from(text);
@@ -191,6 +192,29 @@ describe("bridgeResponse", () => {
     );
     expect(header(response, "X-MogileFS-Paths")).toBe("1");
     expect(header(response, "X-MogileFS-Path1")).toBe("http://127.0.0.2:7500/dev1/ok.fid");
+  });
+
+  test("drops paths outside storage.allow", () => {
+    const line =
+      "OK paths=2&path1=http://127.0.0.2:7500/dev1/a.fid&path2=http://127.0.0.3:7500/dev2/a.fid\r\n";
+    const only3 = bridgeResponse(
+      "get_paths",
+      line,
+      "t",
+      false,
+      parseNetworks("127.0.0.3/32").networks,
+    );
+    expect(header(only3, "X-MogileFS-Paths")).toBe("1");
+    expect(header(only3, "X-MogileFS-Path1")).toBe("http://127.0.0.3:7500/dev2/a.fid");
+    const none = bridgeResponse(
+      "get_paths",
+      line,
+      "t",
+      false,
+      parseNetworks("10.0.0.0/8").networks,
+    );
+    expect(status(none)).toBe(403);
+    expect(header(none, "X-MogileFS-Error")).toBe("no_paths");
   });
 
   test("answers 502 for a tracker in trouble, keeping the connection", () => {
