@@ -166,11 +166,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     workerPids: () => {
       const master = Number(readFileSync(join(dir, "nginx.pid"), "utf8").trim());
       const out = execFileSync("pgrep", ["-P", String(master)], { encoding: "utf8" });
-      return out.split("\n").filter(Boolean).map(Number);
+      // Only the workers: the cache manager stays, but the cache loader exits
+      // about a minute after start.
+      return out
+        .split("\n")
+        .filter(Boolean)
+        .map(Number)
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("worker process");
+          } catch {
+            return false;
+          }
+        });
     },
     reload: async () => {
       const before = gateway.workerPids().join(",");
-      execFileSync("nginx", ["-p", dir, "-c", confPath, "-s", "reload"]);
+      execFileSync(...nginxCommand(["-p", dir, "-c", confPath, "-s", "reload"]));
       await waitFor(
         "new gateway workers",
         async () => gateway.workerPids().join(",") !== before,
