@@ -182,7 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     reload: async () => {
       const before = gateway.workerPids().join(",");
-      execFileSync(...nginxCommand(["-p", dir, "-c", confPath, "-s", "reload"]));
+      execFileSync("nginx", ["-p", dir, "-c", confPath, "-s", "reload"]);
       await waitFor(
         "new gateway workers",
         async () => gateway.workerPids().join(",") !== before,
