@@ -30,16 +30,23 @@ function isDecimal(text: string): boolean {
   return true;
 }
 
-// encodeURIComponent leaves these raw; the tracker's own encoder does not, and `'`
-// or `*` in a line is harmless but `!()~` are escaped too so the line is plain ASCII
-// of one known alphabet.
-const LEFT_RAW_BY_ENCODE_URI = /[!'()*~]/g;
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 function hexByte(code: number): string {
   const hex = code.toString(16).toUpperCase();
   return hex.length < 2 ? `%0${hex}` : `%${hex}`;
+}
+
+// The characters a value keeps raw: A-Z a-z 0-9 _ , - . / :
+function isRawCode(c: number): boolean {
+  return (
+    (c >= 48 && c <= 58) || // 0-9 :
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 95 || // _
+    c === 44 || // ,
+    c === 45 || // -
+    c === 46 || // .
+    c === 47 // /
+  );
 }
 
 // Encodes one key or value for a request line. Every byte outside
@@ -48,15 +55,44 @@ function hexByte(code: number): string {
 // or a pair. `/`, `:` and `,` stay raw: the tracker does the same and paths stay
 // readable in logs. A lone UTF-16 surrogate, which no UTF-8 text can hold, is
 // sent as U+FFFD: the njs engine stores it so anyway, and Node's encoder would throw.
+// (Character by character, no regular expression: in njs 0.7.9 a replace with a
+// callback costs hundreds of KB per value, held until the request ends.)
 export function encodeValue(value: string): string {
-  return encodeURIComponent(
-    value.replace(LONE_SURROGATE, (_m, before?: string) => `${before || ""}\uFFFD`),
-  )
-    .replace(LEFT_RAW_BY_ENCODE_URI, (c) => hexByte(c.charCodeAt(0)))
-    .replace(/%2F/g, "/")
-    .replace(/%3A/g, ":")
-    .replace(/%2C/g, ",")
-    .replace(/%20/g, "+");
+  const parts: string[] = [];
+  let run = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isRawCode(c)) {
+      continue;
+    }
+    if (i > run) {
+      parts.push(value.slice(run, i));
+    }
+    if (c === 32) {
+      parts.push("+");
+    } else if (c < 128) {
+      parts.push(hexByte(c));
+    } else if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(value.charCodeAt(i + 1))) {
+      parts.push(encodeURIComponent(value.slice(i, i + 2)));
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      parts.push("%EF%BF%BD");
+    } else {
+      parts.push(encodeURIComponent(value.charAt(i)));
+    }
+    run = i + 1;
+  }
+  if (run === 0) {
+    return value;
+  }
+  if (run < value.length) {
+    parts.push(value.slice(run));
+  }
+  return parts.join("");
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 // Bytes that are not valid UTF-8 cannot come from a key this module sent, but a

@@ -50,6 +50,12 @@ describe("encodeValue", () => {
     expect(encodeValue("鍵")).toBe("%E9%8D%B5");
   });
 
+  test("encodes what encodeURIComponent leaves raw, characters beyond U+FFFF, and a lone surrogate", () => {
+    expect(encodeValue("!'()*~")).toBe("%21%27%28%29%2A%7E");
+    expect(encodeValue("a😀b")).toBe("a%F0%9F%98%80b");
+    expect(encodeValue("x\uD800y")).toBe("x%EF%BF%BDy");
+  });
+
   test("emits only the safe alphabet, % escapes and +", () => {
     for (let i = 0; i < HOSTILE_KEYS.length; i++) {
       expect(encodeValue(HOSTILE_KEYS[i])).toMatch(/^[A-Za-z0-9_,\-./:%+]*$/);
