@@ -16,7 +16,7 @@ export const DEFAULTS = {
     keepalive: 16,
     // Lookups per bridge connection before nginx opens a new one: the njs engine
     // frees a bridge session's memory only when its connection closes.
-    keepaliveRequests: 100,
+    keepaliveRequests: 25,
     keepaliveTimeout: "50s",
     idleTimeout: "60s",
   },
