@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,6 +31,39 @@ function projectRoot(): string {
 
 const root = projectRoot();
 const modules = "/usr/lib/nginx/modules";
+
+// The compatibility matrix (test/support/matrix.mjs) runs the gateway's nginx from
+// another Debian release's root filesystem: NJS_MOGILEFS_NGINX_ROOT names it, and
+// nginx runs as `chroot <root> nginx`, sharing loopback with the cluster on the host.
+// The gateway's folder must then be visible inside the root by the same path (the
+// matrix points TMPDIR at such a folder). NJS_MOGILEFS_JS_ENGINE adds `js_engine` to
+// http {} and stream {} (njs 0.8.6 and later; `qjs` is QuickJS).
+// Unset, the host's nginx runs as it is.
+const nginxRoot = process.env.NJS_MOGILEFS_NGINX_ROOT || undefined;
+const jsEngine = process.env.NJS_MOGILEFS_JS_ENGINE || undefined;
+
+// The command and arguments that run the gateway's nginx with `args`.
+export function nginxCommand(args: string[]): [string, string[]] {
+  return nginxRoot ? ["chroot", [nginxRoot, "nginx", ...args]] : ["nginx", args];
+}
+
+// The nginx under test's own mime.types, as the rendered snippets would read it.
+export function nginxMimeTypes(): string {
+  return join(nginxRoot ?? "/", "etc/nginx/mime.types");
+}
+
+function checkVisibleToNginx(dir: string): void {
+  if (!nginxRoot) {
+    return;
+  }
+  const inside = join(realpathSync(nginxRoot), dir);
+  if (!existsSync(inside) || realpathSync(inside) !== realpathSync(dir)) {
+    throw new Error(
+      `gateway folder ${dir} is not visible by the same path inside NJS_MOGILEFS_NGINX_ROOT=${nginxRoot}: ` +
+        "point TMPDIR at a folder that is (test/support/matrix.mjs does)",
+    );
+  }
+}
 
 export type GatewayOptions = {
   trackers: string[];
@@ -95,6 +136,7 @@ export function renderGatewayConfig(
   mkdirSync(confDir, { recursive: true });
   const given = {
     runtimeDir: join(dir, "run"),
+    mimeTypes: nginxMimeTypes(),
     ...config,
     trackers,
     cache: { path: join(dir, "cache"), ...(config.cache as object | undefined) },
@@ -109,7 +151,11 @@ export function renderGatewayConfig(
     mimeTypesText: readFileSync(resolved.mimeTypes, "utf8"),
   });
   for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(confDir, name), text as string);
+    const engine =
+      jsEngine && (name === "http.conf" || name === "stream.conf")
+        ? `# Added by test/gateway/gateway.ts (NJS_MOGILEFS_JS_ENGINE).\njs_engine ${jsEngine};\n`
+        : "";
+    writeFileSync(join(confDir, name), engine + (text as string));
   }
   writeFileSync(join(confDir, "mogilefs.js"), readFileSync(join(root, "dist", "mogilefs.js")));
 }
@@ -134,20 +180,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (const sub of ["run", "tmp", "cache"]) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
+  checkVisibleToNginx(dir);
   renderGatewayConfig(dir, options.trackers, options.config);
   const port = options.port ?? (await freePort());
   const confPath = join(dir, "nginx.conf");
   writeFileSync(confPath, options.nginxConf ?? nginxConf(dir, port, options));
   try {
-    execFileSync("nginx", ["-t", "-q", "-p", dir, "-c", confPath], { stdio: "pipe" });
+    execFileSync(...nginxCommand(["-t", "-q", "-p", dir, "-c", confPath]), { stdio: "pipe" });
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
     throw new Error(`nginx -t refused the gateway config:\n${stderr}`);
   }
+  // chroot execs nginx in its own process, so the daemon's pid is nginx's master.
   const daemon: Daemon = spawnDaemon(
     "gateway nginx",
-    "nginx",
-    ["-p", dir, "-c", confPath],
+    ...nginxCommand(["-p", dir, "-c", confPath]),
     join(dir, "nginx.out"),
   );
   await waitFor("the gateway to listen", () => answers(port), 15_000);
@@ -182,7 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     reload: async () => {
       const before = gateway.workerPids().join(",");
-      execFileSync("nginx", ["-p", dir, "-c", confPath, "-s", "reload"]);
+      execFileSync(...nginxCommand(["-p", dir, "-c", confPath, "-s", "reload"]));
       await waitFor(
         "new gateway workers",
         async () => gateway.workerPids().join(",") !== before,

@@ -13,7 +13,7 @@ import { formatReport, type MigrationResult, migrateConfig } from "../../build/m
 import { storeFile } from "../cluster/files";
 import { freePort } from "../cluster/ports";
 import { printLogsOnFailure, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
-import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { fetchRaw, type Gateway, nginxCommand, startGateway } from "./gateway";
 
 const cluster = useCluster({ trackers: 2, storageHosts: 2, domains: [{ name: "files" }] });
 const prefix = uniquePrefix("migrate");
@@ -138,7 +138,7 @@ describe("a migrated C-module config", () => {
     ]);
     expect(migrated.config.tracker).toEqual({ readTimeout: "5s" });
     expect(migrated.nginxConf).not.toMatch(/^\s*mogilefs_/m);
-    const check = spawnSync("nginx", ["-t", "-p", g.dir, "-c", join(g.dir, "nginx.conf")], {
+    const check = spawnSync(...nginxCommand(["-t", "-p", g.dir, "-c", join(g.dir, "nginx.conf")]), {
       encoding: "utf8",
     });
     expect(check.stderr).toContain("test is successful");
