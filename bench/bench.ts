@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { TrackerConnection } from "../test/cluster/client";
 import { storeFile } from "../test/cluster/files";
 import { type Cluster, startCluster } from "../test/cluster/harness";
 import { fetchRaw, type Gateway, startGateway } from "../test/gateway/gateway";
@@ -159,6 +160,51 @@ async function wrk(
     errors: raw.errors,
     non2xx: raw.non2xx,
     mibps: raw.bytes / secs / 1048576,
+  };
+}
+
+// What a MogileFS client does without a gateway: create_open, PUT to the
+// storage node, create_close; `connections` loops for `seconds`, each with its
+// own tracker connection. The floor for any gateway's PUT.
+async function clientPuts(tracker: string, body: Buffer, opts: Options): Promise<WrkResult> {
+  const latencies: number[] = [];
+  const started = Date.now();
+  const deadline = started + opts.duration * 1000;
+  const tag = randomBytes(4).toString("hex");
+  let errors = 0;
+  const loop = async (n: number) => {
+    const connection = await TrackerConnection.connect(tracker);
+    try {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const t = process.hrtime.bigint();
+        try {
+          await storeFile(tracker, DOMAIN, `bench-client/${tag}-${n}-${i}`, body, {
+            class: CLASS,
+            connection,
+          });
+          latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+        } catch {
+          errors++;
+        }
+      }
+    } finally {
+      connection.close();
+    }
+  };
+  await Promise.all(Array.from({ length: opts.connections }, (_x, n) => loop(n)));
+  const seconds = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: latencies.length,
+    seconds,
+    rps: latencies.length / seconds,
+    p50ms: at(0.5),
+    p99ms: at(0.99),
+    errors,
+    non2xx: 0,
+    mibps: 0,
   };
 }
 
@@ -482,11 +528,21 @@ async function main(): Promise<void> {
     process.stdout.write("bench: gateway PUT 1m ...");
     const gatewayPut = await wrk(cached.url, opts, putLua("/put/bench-put/", size));
     process.stdout.write(` ${fmt(gatewayPut.rps)} req/s\n`);
+    process.stdout.write("bench: MogileFS client direct PUT 1m ...");
+    const clientPut = await clientPuts(tracker.address, randomBytes(size), opts);
+    process.stdout.write(` ${fmt(clientPut.rps)} req/s\n`);
     rows.push({
       name: "storage node direct PUT",
       size: "1m",
       target: "direct-put",
       result: directPut,
+    });
+    rows.push({
+      name: "MogileFS client PUT",
+      size: "1m",
+      target: "client-put",
+      result: clientPut,
+      ratio: clientPut.rps / directPut.rps,
     });
     rows.push({
       name: "gateway PUT",
@@ -501,7 +557,7 @@ async function main(): Promise<void> {
 
     console.log(`\n${table(rows)}\n`);
     console.log(
-      "ratio: GET rows against nginx proxy_pass of the same size; gateway PUT against direct PUT.",
+      "ratio: GET rows against nginx proxy_pass of the same size; PUT rows against a PUT straight to the storage node.",
     );
     for (const size of Object.keys(objects)) {
       console.log(
@@ -510,6 +566,10 @@ async function main(): Promise<void> {
           `${fmt(trackerProof[`uncached_to_cached_${size}`], 2)} of cached req/s`,
       );
     }
+    console.log(
+      `gateway PUT: ${fmt(gatewayPut.rps / directPut.rps, 2)} of a PUT straight to the storage node, ` +
+        `${fmt(gatewayPut.rps / clientPut.rps, 2)} of a MogileFS client's create_open + PUT + create_close`,
+    );
     console.log(
       `gateway workers (${mem.workers}): RSS ${fmt(mem.startMiB, 1)} MiB at start, peak ${fmt(mem.peakMiB, 1)} MiB; ` +
         `largest growth ${fmt(mem.growthMiB, 1)} MiB (own memory ${fmt(mem.anonGrowthMiB, 1)} MiB, ${fmt(mem.endGrowthMiB, 1)} MiB at the end)`,
@@ -529,6 +589,7 @@ async function main(): Promise<void> {
             wrk: { threads: opts.threads, connections: opts.connections, seconds: opts.duration },
             rows,
             trackerConnections: trackerProof,
+            gatewayPutToClientPut: gatewayPut.rps / clientPut.rps,
             memory: mem,
           },
           null,
