@@ -7,6 +7,7 @@
 // dist/mogilefs.js       the module nginx loads (js_import), one `export default {...}`
 // dist/test/njs-unit.js  the unit tests bundled for the njs command-line engine
 // dist/cluster/*.mjs     the local MogileFS cluster (tracker, npm start), for Node
+// dist/docker/render-env.js  the container's renderer, for the njs command-line engine
 // DIR/*.conf             with --config (or MOGILEFS_TRACKERS): the nginx snippets
 //
 // The build stops, naming file and line, on a type error or on any construct the
@@ -18,6 +19,7 @@ import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 import { resolveConfig } from "./build/config.mjs";
 import { runMigrate } from "./build/migrate.mjs";
+import { bundleForNjsCli } from "./build/njs-cli.mjs";
 import { findUnsupportedInText } from "./build/njs-subset.mjs";
 import { renderSnippets } from "./build/render.mjs";
 import { typecheck } from "./build/typecheck.mjs";
@@ -206,6 +208,16 @@ async function main() {
   for (const [entry, target] of nodeEntries) {
     if (existsSync(path.join(root, entry))) {
       await bundleForNode(entry, path.join(out, target));
+    }
+  }
+  if (existsSync(path.join(root, "docker/render-env.mjs"))) {
+    const renderer = path.join(out, "docker", "render-env.js");
+    const cliProblems = await bundleForNjsCli(root, "docker/render-env.mjs", renderer);
+    if (cliProblems.length > 0) {
+      fail([
+        "build: the container's renderer holds constructs the njs engine lacks:",
+        ...cliProblems,
+      ]);
     }
   }
   const written = ["mogilefs.js"];

@@ -31,7 +31,8 @@ export function parseMimeTypes(text) {
     .replace(/#.*$/gm, "")
     .replace(/^\s*types\s*\{/, "")
     .replace(/\}\s*$/, "");
-  const seen = new Set();
+  // An object, not a Set: this also runs in the njs engine (build/njs-cli.mjs).
+  const seen = {};
   const pairs = [];
   for (const entry of body.split(";")) {
     const words = entry.trim().split(/\s+/).filter(Boolean);
@@ -39,8 +40,8 @@ export function parseMimeTypes(text) {
       continue;
     }
     for (const extension of words.slice(1)) {
-      if (/^[A-Za-z0-9]+$/.test(extension) && !seen.has(extension)) {
-        seen.add(extension);
+      if (/^[A-Za-z0-9]+$/.test(extension) && seen[extension] !== true) {
+        seen[extension] = true;
         pairs.push([extension, words[0]]);
       }
     }
