@@ -36,6 +36,11 @@ export async function startMariaDb(dir: string): Promise<MariaDb> {
   const datadir = join(dir, "data");
   const socketPath = join(dir, "mysqld.sock");
   const logPath = join(dir, "mariadb.log");
+  // A private tmpdir: two bootstraps sharing TMPDIR (two suites starting at once)
+  // were seen losing each other's Aria temporary tables ("Error on delete of
+  // '#sql-temptable-...MAI'").
+  const tmpdir = join(dir, "tmp");
+  mkdirSync(tmpdir, { recursive: true });
   if (!existsSync(join(datadir, "mysql"))) {
     await run("mariadb-install-db", [
       "--no-defaults",
@@ -43,6 +48,7 @@ export async function startMariaDb(dir: string): Promise<MariaDb> {
       "--auth-root-authentication-method=normal",
       "--user=root",
       "--skip-test-db",
+      `--tmpdir=${tmpdir}`,
     ]);
   }
   const port = await freePort();
@@ -53,6 +59,7 @@ export async function startMariaDb(dir: string): Promise<MariaDb> {
       "--no-defaults",
       `--datadir=${datadir}`,
       `--socket=${socketPath}`,
+      `--tmpdir=${tmpdir}`,
       `--port=${port}`,
       "--bind-address=127.0.0.1",
       "--user=root",

@@ -365,7 +365,9 @@ async function runEntry(entry, filters) {
     row.skipped = json.numPendingTests + json.numTodoTests;
     for (const file of json.testResults) {
       const name = path.relative(root, file.name);
-      if (file.status === "failed" && file.assertionResults.length === 0) {
+      // A file that failed outside its tests (a failed beforeAll marks every test
+      // skipped) has no failed test to show for it: count the file.
+      if (file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")) {
         row.failed++;
         row.notes.push(`${name}: ${file.message.split("\n")[0]}`);
       }
