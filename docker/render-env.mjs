@@ -184,13 +184,12 @@ export function renderFromEnvironment(env) {
   // MOGILEFS_TRACKERS, _RUNTIME_DIR, _CACHE_PATH, _CACHE_TTL and _STORAGE_ALLOW are
   // read by build/config.mjs itself, as for `node build.mjs`.
   const resolved = resolveConfig(given, { env });
+  // One line per variable: build/config.mjs may find again what was reported above.
+  const reported = problems.map((p) => /^MOGILEFS_[A-Z_]+/.exec(p)?.[0]);
   for (const problem of resolved.problems) {
-    // A missing domain or tracker list is already reported above.
-    if (
-      !(problem.startsWith("trackers: ") && !value("MOGILEFS_TRACKERS", "")) &&
-      !(problem.startsWith("locations[0].domain") && !domain)
-    ) {
-      problems.push(variableProblem(problem, env));
+    const line = variableProblem(problem, env);
+    if (!reported.includes(/^MOGILEFS_[A-Z_]+/.exec(line)?.[0])) {
+      problems.push(line);
     }
   }
   let mimeTypesText = "";
