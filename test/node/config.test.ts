@@ -157,6 +157,34 @@ describe("rendered snippets", () => {
     ]);
   });
 
+  test("cache file bytes by storage URL only with byteCache.enabled", () => {
+    const render = (byteCache: object) => {
+      const { config, problems } = resolveConfig({ trackers: ["127.0.0.1"], byteCache });
+      expect(problems).toEqual([]);
+      return renderSnippets(config, {
+        templatesDir: path.join(root, "nginx"),
+        mimeTypesText: "types { text/plain txt; }",
+      });
+    };
+    const off = render({});
+    expect(off["storage-read.conf"]).toMatch(/^proxy_cache off;$/m);
+    expect(off["http.conf"]).not.toMatch(/mogilefs_bytes/);
+    const on = render({ enabled: true, path: "/tmp/bytes", maxSize: "2g" });
+    expect(on["storage-read.conf"]).toMatch(/^proxy_cache mogilefs_bytes;$/m);
+    expect(on["http.conf"]).toContain(
+      "proxy_cache_path /tmp/bytes levels=1:2 keys_zone=mogilefs_bytes:10m max_size=2g inactive=60m",
+    );
+    expect(on["location.conf"]).toMatch(/^proxy_cache_key \$mogilefs_path1;$/m);
+    expect(on["server.conf"]).toMatch(/^\s*proxy_cache_key \$mogilefs_path2;$/m);
+    expect(
+      resolveConfig({ trackers: ["127.0.0.1"], byteCache: { enabled: 1, maxSize: "lots" } })
+        .problems,
+    ).toEqual([
+      'byteCache.maxSize: must be an nginx size such as "10m"',
+      "byteCache.enabled: must be true or false",
+    ]);
+  });
+
   test("of the documented example pass nginx -t", () => {
     const dir = tempDir();
     const out = path.join(dir, "mogilefs");
@@ -242,7 +270,7 @@ describe("rendered snippets", () => {
 describe("README.md", () => {
   const readme = readFileSync(path.join(root, "README.md"), "utf8");
   const blocks = (lang: string) =>
-    [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+    [...readme.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1]);
 
   test("shows the example configuration exactly as nginx/examples/gateway.json holds it", () => {
     const example = readFileSync(path.join(root, "nginx/examples/gateway.json"), "utf8");

@@ -24,8 +24,12 @@ describe("storageHostAllowed", () => {
     expect(storageHostAllowed("http://127.0.0.3:7500/x", networks)).toBe(false);
     expect(storageHostAllowed("http://169.254.169.254/latest", networks)).toBe(false);
     expect(storageHostAllowed("http://storage.example:7500/x", networks)).toBe(false);
-    expect(storageHostAllowed("http://255.255.255.255/x", parseNetworks("255.255.255.0/24").networks)).toBe(true);
-    expect(storageHostAllowed("http://255.255.254.1/x", parseNetworks("255.255.255.0/24").networks)).toBe(false);
+    expect(
+      storageHostAllowed("http://255.255.255.255/x", parseNetworks("255.255.255.0/24").networks),
+    ).toBe(true);
+    expect(
+      storageHostAllowed("http://255.255.254.1/x", parseNetworks("255.255.255.0/24").networks),
+    ).toBe(false);
   });
 
   test("allows everything when no network is configured", () => {
