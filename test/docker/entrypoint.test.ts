@@ -5,12 +5,12 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, onTestFailed } from "vitest";
-import { trackerCommand } from "../cluster/client";
 import { printLogsOnFailure, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
-import { fetchRaw } from "../gateway/gateway";
 import {
+  expectReadWriteCycle,
   nginxTest,
   type RunningNginx,
+  readWriteEnvironment,
   root,
   runScript,
   type Sandbox,
@@ -380,54 +380,11 @@ describe("serving the cluster", () => {
     onTestFailed(() => {
       console.error(`rendered nginx's output:\n${nginx?.log() ?? "(not started)"}`);
     });
-    const run = runScript({
-      ...b.env,
-      MOGILEFS_TRACKERS: cluster()
-        .trackers.map((t) => t.address)
-        .join(","),
-      MOGILEFS_DOMAIN: cluster().domain,
-      MOGILEFS_LOCATION: "/files/",
-      MOGILEFS_METHODS: "GET HEAD PUT DELETE",
-      MOGILEFS_LIST: "on",
-      MOGILEFS_MAX_BODY_SIZE: "10m",
-      MOGILEFS_LOG_LEVEL: "info",
-      MOGILEFS_WORKER_PROCESSES: "2",
-      // A class this cluster has; an external one may not.
-      MOGILEFS_CLASS: cluster().external ? undefined : "two",
-    });
+    const run = runScript({ ...b.env, ...readWriteEnvironment(cluster()) });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     nginx = await startRendered(b);
-    const url = `http://127.0.0.1:${nginx.port}/files/`;
-    // A key with a space, a plus and an ampersand, written as a client would.
-    const key = `${prefix}a b+c&d.txt`;
-    const path = `${url}${key.split("/").map(encodeURIComponent).join("/")}`;
-    const body = Buffer.from("stored through the container's configuration\n");
-
-    const put = await fetchRaw(path, { method: "PUT", body });
-    expect(put.status).toBe(201);
-    const get = await fetchRaw(path);
-    expect(get.status).toBe(200);
-    expect(get.body.equals(body)).toBe(true);
-    expect(get.headers["content-type"]).toBe("text/plain");
-    expect((await fetchRaw(path, { headers: { Range: "bytes=0-5" } })).body.toString()).toBe(
-      "stored",
-    );
-    if (!cluster().external) {
-      const info = await trackerCommand(cluster().trackers[0].address, "file_info", {
-        domain: cluster().domain,
-        key,
-      });
-      expect(info.kind === "ok" && info.args.class).toBe("two");
-    }
-    const listing = await fetchRaw(`${url}?prefix=${encodeURIComponent(prefix)}`);
-    expect(listing.status).toBe(200);
-    expect(JSON.parse(listing.body.toString()).keys).toEqual([key]);
-    expect((await fetchRaw(path, { method: "POST", body })).status).toBe(405);
-    const big = Buffer.alloc(11 * 1024 * 1024, 1);
-    expect((await fetchRaw(`${url}${prefix}big`, { method: "PUT", body: big })).status).toBe(413);
-    expect((await fetchRaw(path, { method: "DELETE" })).status).toBe(204);
-    expect((await fetchRaw(path)).status).toBe(404);
+    await expectReadWriteCycle(`http://127.0.0.1:${nginx.port}/files/`, cluster(), prefix);
     // The access log in the image's format, with the lookup's cache status.
     expect(readFileSync(b.env.MOGILEFS_ACCESS_LOG, "utf8")).toMatch(
       /"GET \/files\/\S+ HTTP\/1\.1" 200 \d+ cache=(MISS|HIT|EXPIRED) tracker=\S+ path=http:\/\/\S+ attempts=1/,

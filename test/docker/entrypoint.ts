@@ -4,8 +4,12 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { trackerCommand } from "../cluster/client";
+import type { Cluster } from "../cluster/harness";
 import { freePort } from "../cluster/ports";
 import { type Daemon, logTail, spawnDaemon, waitFor } from "../cluster/process";
+import { fetchRaw } from "../gateway/gateway";
 
 // The container's start-up script, run outside a container: the files the
 // Dockerfile copies into the image are laid out the same way in a temporary
@@ -123,4 +127,63 @@ export async function startRendered(box: Sandbox): Promise<RunningNginx> {
 
 export async function sandboxWithFreePort(): Promise<Sandbox> {
   return sandbox(await freePort());
+}
+
+// What a gateway configured with MOGILEFS_LOCATION=/files/, all four methods,
+// MOGILEFS_LIST=on, MOGILEFS_MAX_BODY_SIZE=10m and (on the local cluster)
+// MOGILEFS_CLASS=two must do: the same checks for the script run here and for the
+// image.
+export async function expectReadWriteCycle(
+  url: string,
+  cluster: Cluster,
+  prefix: string,
+): Promise<void> {
+  // A key with a space, a plus and an ampersand, written as a client would.
+  const key = `${prefix}a b+c&d.txt`;
+  const path = `${url}${key.split("/").map(encodeURIComponent).join("/")}`;
+  const body = Buffer.from("stored through the container's configuration\n");
+
+  const put = await fetchRaw(path, { method: "PUT", body });
+  expect(put.status).toBe(201);
+  const get = await fetchRaw(path);
+  expect(get.status).toBe(200);
+  expect(get.body.equals(body)).toBe(true);
+  expect(get.headers["content-type"]).toBe("text/plain");
+  const range = await fetchRaw(path, { headers: { Range: "bytes=0-5" } });
+  expect(range.status).toBe(206);
+  expect(range.body.toString()).toBe("stored");
+  if (!cluster.external) {
+    const info = await trackerCommand(cluster.trackers[0].address, "file_info", {
+      domain: cluster.domain,
+      key,
+    });
+    expect(info.kind === "ok" && info.args.class).toBe("two");
+  }
+  const listing = await fetchRaw(`${url}?prefix=${encodeURIComponent(prefix)}`);
+  expect(listing.status).toBe(200);
+  expect(JSON.parse(listing.body.toString()).keys).toEqual([key]);
+  expect((await fetchRaw(path, { method: "POST", body })).status).toBe(405);
+  const big = Buffer.alloc(11 * 1024 * 1024, 1);
+  expect((await fetchRaw(`${url}${prefix}big`, { method: "PUT", body: big })).status).toBe(413);
+  expect((await fetchRaw(path, { method: "DELETE" })).status).toBe(204);
+  expect((await fetchRaw(path)).status).toBe(404);
+}
+
+// The variables of that gateway.
+export function readWriteEnvironment(cluster: Cluster): Record<string, string> {
+  const env: Record<string, string> = {
+    MOGILEFS_TRACKERS: cluster.trackers.map((t) => t.address).join(","),
+    MOGILEFS_DOMAIN: cluster.domain,
+    MOGILEFS_LOCATION: "/files/",
+    MOGILEFS_METHODS: "GET HEAD PUT DELETE",
+    MOGILEFS_LIST: "on",
+    MOGILEFS_MAX_BODY_SIZE: "10m",
+    MOGILEFS_LOG_LEVEL: "info",
+    MOGILEFS_WORKER_PROCESSES: "2",
+  };
+  // A class this cluster has; an external one may not.
+  if (!cluster.external) {
+    env.MOGILEFS_CLASS = "two";
+  }
+  return env;
 }
