@@ -451,12 +451,24 @@ async function main(): Promise<void> {
     }`,
     });
     gateways.push(uncached);
+    const bytes = await startGateway({
+      trackers: [tracker.address],
+      config: { byteCache: { enabled: true, path: join(scratch, "byte-cache") } },
+      serverExtra: `
+    # The gateway with the opt-in byte cache (byteCache.enabled true).
+    location /files/ {
+      set $mogilefs_domain ${DOMAIN};
+      include conf/location.conf;
+    }`,
+    });
+    gateways.push(bytes);
     // Every URL must serve the stored bytes before anything is timed.
     const urls = (size: string) => ({
       direct: paths[size],
       plain: `${cached.url}/plain/${size}`,
       cached: `${cached.url}/files/bench/${size}`,
       uncached: `${uncached.url}/files/bench/${size}`,
+      bytes: `${bytes.url}/files/bench/${size}`,
     });
     for (const size of Object.keys(objects)) {
       for (const [name, url] of Object.entries(urls(size))) {
@@ -476,6 +488,7 @@ async function main(): Promise<void> {
       const u = urls(size);
       // A short warm-up fills the lookup cache and the page cache.
       await wrk(u.cached, opts, get, 2);
+      await wrk(u.bytes, opts, get, 2);
       await wrk(u.plain, opts, get, 2);
       const run = async (name: string, target: string, url: string) => {
         process.stdout.write(`bench: ${name} GET ${size} ...`);
@@ -501,6 +514,8 @@ async function main(): Promise<void> {
       for (const p of after.established) {
         seen.add(p);
       }
+      const byteHit = await run("gateway, byte cache", "bytes", u.bytes);
+      byteHit.ratio = byteHit.result.rps / plain.result.rps;
       hit.ratio = hit.result.rps / plain.result.rps;
       miss.ratio = miss.result.rps / plain.result.rps;
       trackerProof[`lookups_${size}`] = miss.result.requests;

@@ -36,6 +36,14 @@ export const DEFAULTS = {
     // IPv4 networks storage URLs must lie in, e.g. ["10.0.0.0/8"]; empty: any host.
     allow: [],
   },
+  // Opt-in: file bytes cached by storage URL (a fid's content never changes).
+  byteCache: {
+    enabled: false,
+    path: "/var/cache/nginx/mogilefs-bytes",
+    zoneSize: "10m",
+    maxSize: "1g",
+    inactive: "60m",
+  },
   mimeTypes: "/etc/nginx/mime.types",
   locations: [],
 };
@@ -147,7 +155,7 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
     return { config: null, problems: ["the configuration must be a JSON object"] };
   }
   checkKnown(given, DEFAULTS, "", problems);
-  for (const section of ["tracker", "cache", "storage"]) {
+  for (const section of ["tracker", "cache", "storage", "byteCache"]) {
     if (given[section] !== undefined) {
       if (
         typeof given[section] !== "object" ||
@@ -188,6 +196,7 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
     ],
     ["cache", ["ttl", "unknownKeyTtl", "inactive"]],
     ["storage", ["connectTimeout", "readTimeout"]],
+    ["byteCache", ["inactive"]],
   ]) {
     for (const field of fields) {
       if (typeof config[section][field] !== "string" || !TIME.test(config[section][field])) {
@@ -201,10 +210,15 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
   ) {
     problems.push('storage.allow: must be a list of IPv4 networks such as "10.0.0.0/8"');
   }
-  for (const field of ["zoneSize", "maxSize"]) {
-    if (typeof config.cache[field] !== "string" || !SIZE.test(config.cache[field])) {
-      problems.push(`cache.${field}: must be an nginx size such as "10m"`);
+  for (const section of ["cache", "byteCache"]) {
+    for (const field of ["zoneSize", "maxSize"]) {
+      if (typeof config[section][field] !== "string" || !SIZE.test(config[section][field])) {
+        problems.push(`${section}.${field}: must be an nginx size such as "10m"`);
+      }
     }
+  }
+  if (typeof config.byteCache.enabled !== "boolean") {
+    problems.push("byteCache.enabled: must be true or false");
   }
   if (typeof config.cache.enabled !== "boolean") {
     problems.push("cache.enabled: must be true or false");
@@ -220,6 +234,7 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
   for (const [name, value] of [
     ["runtimeDir", config.runtimeDir],
     ["cache.path", config.cache.path],
+    ["byteCache.path", config.byteCache.path],
     ["mimeTypes", config.mimeTypes],
   ]) {
     if (typeof value !== "string" || !value.startsWith("/") || /[\s;{}"']/.test(value)) {

@@ -147,6 +147,11 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     trackerCount: config.trackers.length,
     cachePath: config.cache.path,
     cacheZone: config.cache.enabled ? "mogilefs_paths" : "off",
+    byteCachePath: config.byteCache.enabled
+      ? `proxy_cache_path ${config.byteCache.path} levels=1:2 keys_zone=mogilefs_bytes:${config.byteCache.zoneSize} max_size=${config.byteCache.maxSize} inactive=${config.byteCache.inactive} use_temp_path=off;`
+      : "# (off: byteCache.enabled is false)",
+    byteCacheZone: config.byteCache.enabled ? "mogilefs_bytes" : "off",
+    byteCacheInactive: config.byteCache.inactive,
     cacheZoneSize: config.cache.zoneSize,
     cacheMaxSize: config.cache.maxSize,
     cacheInactive: config.cache.inactive,
