@@ -8,13 +8,18 @@ export type TrackerReply = { answer: Answer; httpStatus: number; tracker: string
 // the others go as POST, which nginx never repeats once it has sent it.
 const SAFE_TO_REPEAT = ["get_paths", "list_keys", "file_info", "noop"];
 
+// encodedArgs: `name=value` pairs already encoded, for values that must go byte
+// for byte (see keyArg in write.ts).
 export async function trackerCommand(
   r: NginxHTTPRequest,
   command: string,
   args: Args,
+  encodedArgs?: string,
 ): Promise<TrackerReply> {
+  const plain = encodeArgs(args);
+  const query = !encodedArgs ? plain : plain === "" ? encodedArgs : `${plain}&${encodedArgs}`;
   const reply = await r.subrequest(`/_mogilefs/tracker/${command}`, {
-    args: encodeArgs(args),
+    args: query,
     method: SAFE_TO_REPEAT.indexOf(command) >= 0 ? "GET" : "POST",
   });
   const tracker = reply.headersOut["X-MogileFS-Tracker"];

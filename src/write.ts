@@ -1,6 +1,7 @@
 // PUT and DELETE. nginx has spooled the request body to a file before these run;
 // the body goes to storage by a subrequest that proxies it from that file, so
 // no byte of it passes through JavaScript.
+import { encodeBytes } from "./bridge";
 import { trackerCommand } from "./http";
 import { logAt } from "./log";
 import { type Args, openedFileOf } from "./protocol";
@@ -9,6 +10,15 @@ import { checksumFromContentMd5, storageAccepted, trackerFailure, type WriteErro
 function variable(r: NginxHTTPRequest, name: string): string {
   const value = r.variables[name];
   return value === undefined ? "" : String(value);
+}
+
+// The key arg for a tracker command, from the key's bytes exactly as nginx holds
+// them, as the bridge encodes the key of a lookup. r.variables turns bytes that
+// are not valid UTF-8 into U+FFFD from njs 0.8 on (0.7 kept them as a byte
+// string), so %FF and %FE would both be stored as one key no lookup asks for.
+function keyArg(r: NginxHTTPRequest): string {
+  const raw = r.rawVariables.mogilefs_key;
+  return `key=${raw === undefined ? "" : encodeBytes(raw, 0, raw.length)}`;
 }
 
 function answer(r: NginxHTTPRequest, status: number, body: string): void {
@@ -53,14 +63,18 @@ async function put(r: NginxHTTPRequest): Promise<void> {
   }
   // Known once nginx has read the body, chunked uploads included.
   const size = variable(r, "content_length") || "0";
-  const open = await trackerCommand(r, "create_open", {
-    domain: domain,
-    key: key,
-    // Empty is the default class: the tracker refuses `class=default`.
-    class: variable(r, "mogilefs_class"),
-    multi_dest: "1",
-    size: size,
-  });
+  const open = await trackerCommand(
+    r,
+    "create_open",
+    {
+      domain: domain,
+      // Empty is the default class: the tracker refuses `class=default`.
+      class: variable(r, "mogilefs_class"),
+      multi_dest: "1",
+      size: size,
+    },
+    keyArg(r),
+  );
   const opened = open.answer.kind === "ok" ? openedFileOf(open.answer.args) : null;
   if (opened === null) {
     fail(r, trackerFailure("create_open", open.answer, open.httpStatus, domain, key));
@@ -83,7 +97,6 @@ async function put(r: NginxHTTPRequest): Promise<void> {
   }
   const closeArgs: Args = {
     domain: domain,
-    key: key,
     fid: opened.fid,
     devid: stored.devid,
     // Exactly as create_open gave it: the tracker compares the string.
@@ -95,7 +108,7 @@ async function put(r: NginxHTTPRequest): Promise<void> {
     // The client asked for integrity: have the tracker check the stored bytes.
     closeArgs.checksumverify = "1";
   }
-  const close = await trackerCommand(r, "create_close", closeArgs);
+  const close = await trackerCommand(r, "create_close", closeArgs, keyArg(r));
   if (close.answer.kind !== "ok") {
     fail(r, trackerFailure("create_close", close.answer, close.httpStatus, domain, key));
     return;
@@ -108,7 +121,7 @@ async function put(r: NginxHTTPRequest): Promise<void> {
 async function remove(r: NginxHTTPRequest): Promise<void> {
   const domain = variable(r, "mogilefs_domain");
   const key = variable(r, "mogilefs_key");
-  const reply = await trackerCommand(r, "delete", { domain: domain, key: key });
+  const reply = await trackerCommand(r, "delete", { domain: domain }, keyArg(r));
   if (reply.answer.kind !== "ok") {
     fail(r, trackerFailure("delete", reply.answer, reply.httpStatus, domain, key));
     return;

@@ -11,6 +11,7 @@ import {
   MAX_PATHS,
 } from "../../src/bridge";
 import { parseNetworks } from "../../src/networks";
+import { encodeValue } from "../../src/protocol";
 
 function head(text: string): Buffer {
   return Buffer.from(text);
@@ -115,6 +116,23 @@ describe("encodeBytes", () => {
   test("leaves the safe alphabet raw and encodes every other byte", () => {
     const bytes = Buffer.from([0x41, 0x00, 0x0d, 0x0a, 0x20, 0x26, 0x3d, 0x2b, 0x25, 0x7f, 0xff]);
     expect(encodeBytes(bytes, 0, bytes.length)).toBe("A%00%0D%0A+%26%3D%2B%25%7F%FF");
+  });
+
+  // Write commands send the key from its bytes (rawVariables): keys stored before,
+  // from the string encoder, must come out the same.
+  test("encodes a UTF-8 key exactly as encodeValue encodes its text", () => {
+    const keys = ["photos/a b+c.jpg", "é/ü€😀 %&=?#", "a,b:c_d-e.f/g~h'i"];
+    for (let i = 0; i < keys.length; i++) {
+      const bytes = Buffer.from(keys[i], "utf8");
+      expect(encodeBytes(bytes, 0, bytes.length)).toBe(encodeValue(keys[i]));
+    }
+  });
+
+  test("keeps bytes that are not UTF-8 apart, where text decoding would merge them", () => {
+    const ff = Buffer.from([0x6b, 0xff]);
+    const fe = Buffer.from([0x6b, 0xfe]);
+    expect(encodeBytes(ff, 0, ff.length)).toBe("k%FF");
+    expect(encodeBytes(fe, 0, fe.length)).toBe("k%FE");
   });
 });
 
