@@ -4,6 +4,9 @@
 // newer releases run from Debian root filesystems made with debootstrap into a cache
 // folder and reused, nginx started with `chroot <rootfs> nginx` on the host's loopback,
 // next to the cluster (MariaDB, trackers, storage nodes) which stays on the host.
+// Each entry also runs the njs unit tests and the module import in that release's njs
+// command-line engine (with the entry's engine), and asks its nginx -t which newer njs
+// directives it accepts (js_shared_dict_zone for ngx.shared, js_periodic).
 // Ends with a table per entry and `tests: N passed, N failed`; exits 1 on any failure.
 //
 //   npm run test:matrix                          every entry
@@ -251,6 +254,43 @@ function processesIn(rootfs) {
   return pids;
 }
 
+// The unit tests and the module import in this release's njs command-line engine,
+// with the entry's engine: the same checks `npm test` runs on the host's njs.
+function njsCli(rootfs, work, engine) {
+  const dir = path.join(work, "njs-cli");
+  mkdirSync(dir, { recursive: true });
+  for (const file of ["dist/test/njs-unit.js", "dist/mogilefs.js", "test/njs/load-module.js"]) {
+    writeFileSync(path.join(dir, path.basename(file)), readFileSync(path.join(root, file)));
+  }
+  const choose = engine ? ["-n", engine === "qjs" ? "QuickJS" : engine] : [];
+  const unit = inRoot(rootfs, "njs", [...choose, path.join(dir, "njs-unit.js")]);
+  const summary = /^njs-unit: (\d+) passed, (\d+) failed$/m.exec(unit.stdout);
+  const notes = unit.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("FAIL "))
+    .map((line) => `njs CLI: ${line.slice(5)}`);
+  const result = summary
+    ? { passed: Number(summary[1]), failed: Number(summary[2]), notes }
+    : { passed: 0, failed: 1, notes: [`njs CLI unit runner printed no summary: ${unit.stderr}`] };
+  // QuickJS reads a file as a script unless told it is a module.
+  const modular = engine === "qjs" ? ["-m"] : [];
+  const load = inRoot(rootfs, "njs", [
+    ...choose,
+    ...modular,
+    "-p",
+    dir,
+    path.join(dir, "load-module.js"),
+  ]);
+  if (/^njs-module: ok /m.test(load.stdout)) {
+    result.passed++;
+  } else {
+    result.failed++;
+    result.notes.push(`njs CLI: dist/mogilefs.js does not import: ${load.stdout}${load.stderr}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
 let current = null; // { child, cleanup } of the entry running, for SIGINT
 
 function runVitest(args, env, logPath) {
@@ -279,6 +319,7 @@ async function runEntry(entry, filters) {
     njs: "?",
     engine: entry.engine ?? "default",
     features: "",
+    unit: "-",
     passed: 0,
     failed: 0,
     skipped: 0,
@@ -335,6 +376,12 @@ async function runEntry(entry, filters) {
       }
     }
 
+    const cli = njsCli(rootfs, link ?? work, entry.engine);
+    row.unit = `${cli.passed}/${cli.passed + cli.failed}`;
+    row.passed += cli.passed;
+    row.failed += cli.failed;
+    row.notes.push(...cli.notes);
+
     const report = path.join(results, `${entry.name}.json`);
     rmSync(report, { force: true });
     const heavy = process.env.NJS_MOGILEFS_MATRIX_HEAVY === "1";
@@ -360,9 +407,9 @@ async function runEntry(entry, filters) {
       throw new Error(`vitest wrote no report; see ${path.relative(root, logPath)}`);
     }
     const json = JSON.parse(readFileSync(report, "utf8"));
-    row.passed = json.numPassedTests;
-    row.failed = json.numFailedTests;
-    row.skipped = json.numPendingTests + json.numTodoTests;
+    row.passed += json.numPassedTests;
+    row.failed += json.numFailedTests;
+    row.skipped += json.numPendingTests + json.numTodoTests;
     for (const file of json.testResults) {
       const name = path.relative(root, file.name);
       // A file that failed outside its tests (a failed beforeAll marks every test
@@ -414,6 +461,7 @@ function table(rows) {
     "failed",
     "skipped",
     "time",
+    "njs CLI unit",
     "njs features",
   ];
   const cells = rows.map((r) => [
@@ -425,6 +473,7 @@ function table(rows) {
     String(r.failed),
     String(r.skipped),
     `${r.seconds.toFixed(0)} s`,
+    r.unit,
     r.features,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
