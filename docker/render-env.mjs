@@ -316,6 +316,8 @@ function nginxConf(o) {
     "                        'path=$mogilefs_path attempts=$mogilefs_attempts';",
     `    access_log ${o.accessLog === "off" ? "off" : `${o.accessLog} mogilefs`};`,
     "    sendfile on;",
+    "    # The gateway's maps and js_var add many variables; nginx 1.30 warns at 1024.",
+    "    variables_hash_max_size 2048;",
     "    keepalive_timeout 65;",
     ...temp,
     `    include ${o.nginxDir}/http.conf;`,
