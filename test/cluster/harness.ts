@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { closeTrackerConnections, expectOk, TrackerConnection } from "./client";
+import { closeTrackerConnections, expectOk, TrackerConnection, trackerCommand } from "./client";
 import { type DbConfig, type MariaDb, startMariaDb } from "./mariadb";
 import { freePort } from "./ports";
 import { type Daemon, killAllDaemonsNow, logTail, spawnDaemon, waitFor } from "./process";
@@ -50,7 +50,8 @@ export type Cluster = {
   killTracker(index: number): Promise<void>;
   // Make a daemon hang (accepting, never answering) and recover: SIGSTOP/SIGCONT.
   pauseStorage(index: number): void;
-  resumeStorage(index: number): void;
+  // Resolves once every tracker takes writes on the node's devices again.
+  resumeStorage(index: number): Promise<void>;
   pauseTracker(index: number): void;
   resumeTracker(index: number): void;
   // Stop MariaDB under running trackers, and start it again on the same data.
@@ -134,7 +135,7 @@ function externalCluster(): Cluster {
     pauseStorage: () => {
       throw new Error("external mode: this cluster's daemons are not ours to pause");
     },
-    resumeStorage: () => undefined,
+    resumeStorage: async () => undefined,
     pauseTracker: () => {
       throw new Error("external mode: this cluster's daemons are not ours to pause");
     },
@@ -274,6 +275,34 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     });
   };
 
+  // A storage node back from a stop or a pause is writable again only once each
+  // tracker's monitor has seen it (about a second): until then create_open may
+  // answer no_devices. Ask every tracker until it offers the node's devices.
+  const devicesWritable = async (devids: number[]) => {
+    const domain = domains[0]?.name ?? "files";
+    for (const tracker of trackers) {
+      await waitFor(
+        `tracker ${tracker.address} to write to devices ${devids.join(", ")}`,
+        async () => {
+          const answer = await trackerCommand(tracker.address, "create_open", {
+            domain,
+            key: "njs-mogilefs-harness/writable-probe",
+            multi_dest: "1",
+          });
+          if (answer.kind !== "ok") {
+            return false;
+          }
+          const offered = Object.keys(answer.args)
+            .filter((name) => /^devid_\d+$/.test(name))
+            .map((name) => Number(answer.args[name]));
+          return devids.every((devid) => offered.includes(devid));
+        },
+        20_000,
+        200,
+      );
+    }
+  };
+
   const cluster: Cluster = {
     external: false,
     domain: domains[0]?.name ?? "files",
@@ -299,7 +328,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     killStorage: (i) => nodes[i].stop(),
     pauseStorage: (i) => nodes[i].pause(),
-    resumeStorage: (i) => nodes[i].resume(),
+    async resumeStorage(i) {
+      nodes[i].resume();
+      await devicesWritable(nodes[i].devids);
+    },
     pauseTracker(i) {
       const pid = trackerDaemons[i]?.child.pid;
       if (pid) {
@@ -319,7 +351,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       // Same data directory and socket: the trackers' pools reconnect by themselves.
       db = await startMariaDb(join(dir, "mariadb"));
     },
-    startStorage: (i) => nodes[i].start(),
+    async startStorage(i) {
+      await nodes[i].start();
+      await devicesWritable(nodes[i].devids);
+    },
     async killTracker(i) {
       const daemon = trackerDaemons[i];
       trackerDaemons[i] = undefined;

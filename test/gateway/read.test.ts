@@ -562,7 +562,7 @@ describe("more failover", () => {
         expect(sha(reply.body)).toBe(sha(body));
       }
     } finally {
-      c.resumeStorage(0);
+      await c.resumeStorage(0);
     }
   });
 

@@ -287,8 +287,8 @@ describe("PUT", () => {
       try {
         reply = await put(g, key, randomBytes(10_000));
       } finally {
-        c.resumeStorage(0);
-        c.resumeStorage(1);
+        await c.resumeStorage(0);
+        await c.resumeStorage(1);
       }
       expect(reply.status).toBe(502);
       expect(reply.body.toString()).toBe("Bad Gateway: no storage node accepted the file\n");

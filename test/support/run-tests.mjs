@@ -65,10 +65,13 @@ function vitest(filters) {
   tally.failed += json.numFailedTests;
   tally.skipped += json.numPendingTests + json.numTodoTests;
   for (const file of json.testResults) {
-    // A file that fails to load has no test results at all: count it.
-    if (file.status === "failed" && file.assertionResults.length === 0) {
+    // A file that fails to load has no test results at all, and one whose
+    // beforeAll failed reports its tests as skipped: count the file as failed.
+    if (file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")) {
       tally.failed++;
-      failures.push(`${path.relative(root, file.name)}: ${file.message.split("\n")[0]}`);
+      failures.push(
+        `${path.relative(root, file.name)}: ${(file.message || "the file failed outside its tests").split("\n")[0]}`,
+      );
     }
     for (const test of file.assertionResults) {
       if (test.status === "failed") {
