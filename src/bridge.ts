@@ -19,7 +19,7 @@
 // parts once: a lookup costs a few KB instead of over 200 KB.
 
 import { type Network, storageHostAllowed } from "./networks";
-import { type Answer, parseAnswer, pathsOf } from "./protocol";
+import { type Answer, isRawCode, parseAnswer, pathsOf } from "./protocol";
 
 export type BridgeRequest =
   | { ok: true; command: string; line: string; head: boolean }
@@ -37,14 +37,7 @@ function isCommandCode(c: number, first: boolean): boolean {
 
 function isEncodedArgCode(c: number): boolean {
   return (
-    (c >= 48 && c <= 58) || // 0-9 :
-    (c >= 65 && c <= 90) ||
-    (c >= 97 && c <= 122) ||
-    c === 95 || // _
-    c === 44 || // ,
-    c === 45 || // -
-    c === 46 || // .
-    c === 47 || // /
+    isRawCode(c) ||
     c === 37 || // %
     c === 43 || // +
     c === 61 || // =
@@ -106,20 +99,6 @@ function argHeaderName(head: Buffer, start: number, end: number): string | null 
   return ascii(head, start + prefix, end).toLowerCase();
 }
 
-// Bytes a key may hold raw in a tracker line: the tracker's own safe alphabet.
-function isSafeByte(b: number): boolean {
-  return (
-    (b >= 48 && b <= 58) || // 0-9 :
-    (b >= 65 && b <= 90) || // A-Z
-    (b >= 97 && b <= 122) || // a-z
-    b === 95 || // _
-    b === 44 || // ,
-    b === 45 || // -
-    b === 46 || // .
-    b === 47 // /
-  );
-}
-
 // Percent-encodes raw bytes (a key exactly as nginx holds it, UTF-8 or not).
 // Runs of safe bytes are copied whole, the parts joined once.
 const HEX = "0123456789ABCDEF";
@@ -129,7 +108,7 @@ export function encodeBytes(bytes: Buffer, start: number, end: number): string {
   let run = start;
   for (let i = start; i < end; i++) {
     const b = bytes[i];
-    if (!isSafeByte(b)) {
+    if (!isRawCode(b)) {
       if (i > run) {
         parts.push(bytes.toString("utf8", run, i));
       }

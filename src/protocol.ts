@@ -35,8 +35,9 @@ function hexByte(code: number): string {
   return hex.length < 2 ? `%0${hex}` : `%${hex}`;
 }
 
-// The characters a value keeps raw: A-Z a-z 0-9 _ , - . / :
-function isRawCode(c: number): boolean {
+// The characters a value keeps raw: A-Z a-z 0-9 _ , - . / : (the tracker's own
+// safe alphabet; the bridge encodes raw key bytes by the same rule).
+export function isRawCode(c: number): boolean {
   return (
     (c >= 48 && c <= 58) || // 0-9 :
     (c >= 65 && c <= 90) ||
