@@ -7,6 +7,7 @@ import {
   deleteFid,
   devidsOf,
   enqueueForReplication,
+  type FileRow,
   fileByKey,
   registerTempfile,
 } from "./fids";
@@ -40,21 +41,32 @@ async function checkDomain(ctx: Context, args: Args): Promise<Checked> {
   return domain ? { dmid: domain.dmid } : { answer: err("unreg_domain") };
 }
 
-export const getPaths: Handler = async (ctx, args) => {
+// Domain, then key, then the file itself: the checks get_paths, delete and
+// file_info make, in that order.
+async function checkFile(
+  ctx: Context,
+  args: Args,
+): Promise<{ file: FileRow } | { answer: Answer }> {
   const domain = await checkDomain(ctx, args);
   if ("answer" in domain) {
-    return domain.answer;
+    return domain;
   }
   if (!validKey(args.key)) {
-    return err("no_key");
+    return { answer: err("no_key") };
   }
+  const file = await fileByKey(ctx.db, domain.dmid, args.key);
+  return file ? { file } : { answer: err("unknown_key") };
+}
+
+export const getPaths: Handler = async (ctx, args) => {
+  const checked = await checkFile(ctx, args);
+  if ("answer" in checked) {
+    return checked.answer;
+  }
+  const file = checked.file;
   let pathcount = perlNumber(args.pathcount) || 2;
   if (pathcount < 2) {
     pathcount = 2;
-  }
-  const file = await fileByKey(ctx.db, domain.dmid, args.key);
-  if (!file) {
-    return err("unknown_key");
   }
   const devids = await devidsOf(ctx.db, file.fid);
   const byId = new Map((await loadDevices(ctx.db)).map((d) => [d.devid, d]));
@@ -294,33 +306,20 @@ export const createClose: Handler = async (ctx, args) => {
 };
 
 export const deleteKey: Handler = async (ctx, args) => {
-  const domain = await checkDomain(ctx, args);
-  if ("answer" in domain) {
-    return domain.answer;
+  const checked = await checkFile(ctx, args);
+  if ("answer" in checked) {
+    return checked.answer;
   }
-  if (!validKey(args.key)) {
-    return err("no_key");
-  }
-  const file = await fileByKey(ctx.db, domain.dmid, args.key);
-  if (!file) {
-    return err("unknown_key");
-  }
-  await deleteFid(ctx.db, file.fid);
+  await deleteFid(ctx.db, checked.file.fid);
   return ok();
 };
 
 export const fileInfo: Handler = async (ctx, args) => {
-  const domain = await checkDomain(ctx, args);
-  if ("answer" in domain) {
-    return domain.answer;
+  const checked = await checkFile(ctx, args);
+  if ("answer" in checked) {
+    return checked.answer;
   }
-  if (!validKey(args.key)) {
-    return err("no_key");
-  }
-  const file = await fileByKey(ctx.db, domain.dmid, args.key);
-  if (!file) {
-    return err("unknown_key");
-  }
+  const file = checked.file;
   const cls = await classById(ctx.db, file.dmid, file.classid);
   if (!cls) {
     return err("failure");
