@@ -44,6 +44,21 @@ export const DEFAULTS = {
     maxSize: "1g",
     inactive: "60m",
   },
+  // Opt-in: a status location (counters and trackers, JSON or Prometheus text)
+  // and a health location (200 while a tracker answers noop).
+  status: {
+    enabled: false,
+    // Counters in an ngx.shared zone, which needs njs 0.8.0 or later: true,
+    // false, or "auto" (build.mjs asks this host's nginx whether it has them).
+    counters: "auto",
+    path: "/_mogilefs/status",
+    healthPath: "/_mogilefs/health",
+    // Addresses allowed to read both; everything else gets 403.
+    allow: ["127.0.0.1", "::1"],
+    // How long a tracker may take to answer noop before it counts as down.
+    timeout: "2s",
+    zoneSize: "1m",
+  },
   mimeTypes: "/etc/nginx/mime.types",
   locations: [],
 };
@@ -56,6 +71,9 @@ const HOST_PORT =
 const DOMAIN = /^[A-Za-z0-9_.-]+$/;
 const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/(3[0-2]|[12]?\d))?$/;
 const METHODS = ["GET", "HEAD", "PUT", "DELETE"];
+// What nginx's `allow` takes: an IPv4 or IPv6 address or network, or "all".
+const ALLOW = /^(all|[0-9.]+(\/[0-9]{1,2})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(\/[0-9]{1,3})?)$/;
+const STATUS_PATH = /^\/[A-Za-z0-9_./-]*$/;
 
 // Environment variables that override the file, for containers.
 export const ENVIRONMENT = {
@@ -155,7 +173,7 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
     return { config: null, problems: ["the configuration must be a JSON object"] };
   }
   checkKnown(given, DEFAULTS, "", problems);
-  for (const section of ["tracker", "cache", "storage", "byteCache"]) {
+  for (const section of ["tracker", "cache", "storage", "byteCache", "status"]) {
     if (given[section] !== undefined) {
       if (
         typeof given[section] !== "object" ||
@@ -197,6 +215,7 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
     ["cache", ["ttl", "unknownKeyTtl", "inactive"]],
     ["storage", ["connectTimeout", "readTimeout"]],
     ["byteCache", ["inactive"]],
+    ["status", ["timeout"]],
   ]) {
     for (const field of fields) {
       if (typeof config[section][field] !== "string" || !TIME.test(config[section][field])) {
@@ -210,6 +229,9 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
   ) {
     problems.push('storage.allow: must be a list of IPv4 networks such as "10.0.0.0/8"');
   }
+  if (typeof config.status.zoneSize !== "string" || !SIZE.test(config.status.zoneSize)) {
+    problems.push('status.zoneSize: must be an nginx size such as "1m"');
+  }
   for (const section of ["cache", "byteCache"]) {
     for (const field of ["zoneSize", "maxSize"]) {
       if (typeof config[section][field] !== "string" || !SIZE.test(config[section][field])) {
@@ -219,6 +241,29 @@ export function resolveConfig(given, { outDir, env = {} } = {}) {
   }
   if (typeof config.byteCache.enabled !== "boolean") {
     problems.push("byteCache.enabled: must be true or false");
+  }
+  if (typeof config.status.enabled !== "boolean") {
+    problems.push("status.enabled: must be true or false");
+  }
+  if (![true, false, "auto"].includes(config.status.counters)) {
+    problems.push('status.counters: must be true, false or "auto"');
+  }
+  for (const field of ["path", "healthPath"]) {
+    const value = config.status[field];
+    if (typeof value !== "string" || !STATUS_PATH.test(value)) {
+      problems.push(`status.${field}: must be a path such as "/_mogilefs/status"`);
+    }
+  }
+  if (config.status.path === config.status.healthPath) {
+    problems.push("status.healthPath: must differ from status.path");
+  }
+  if (
+    !Array.isArray(config.status.allow) ||
+    config.status.allow.some((a) => typeof a !== "string" || !ALLOW.test(a))
+  ) {
+    problems.push(
+      'status.allow: must be a list of addresses or networks, such as "127.0.0.1" or "10.0.0.0/8", or "all"',
+    );
   }
   if (typeof config.cache.enabled !== "boolean") {
     problems.push("cache.enabled: must be true or false");

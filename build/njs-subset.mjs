@@ -81,6 +81,9 @@ function describe(node) {
   ) {
     return "optional chaining (?.)";
   }
+  if (ts.isAwaitExpression(node) && insideCallArguments(node)) {
+    return "await inside a call's arguments (await into a variable first)";
+  }
   if (ts.isCatchClause(node) && !node.variableDeclaration) {
     return "optional catch binding (catch without a variable)";
   }
@@ -119,6 +122,24 @@ function describe(node) {
     return `.${node.expression.name.text}()`;
   }
   return null;
+}
+
+// njs 0.7.9 refuses `f(await x)`, `new C(await x)` and `f([await x])`, however
+// deep the await sits in the arguments, up to the nearest function.
+function insideCallArguments(node) {
+  let child = node;
+  for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    if (ts.isFunctionLike(parent)) {
+      return false;
+    }
+    if (
+      (ts.isCallExpression(parent) || ts.isNewExpression(parent)) &&
+      parent.arguments?.includes(child)
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // An identifier counts as a global reference unless it names a property, a

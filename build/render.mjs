@@ -103,6 +103,9 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
         `    # ${address}\n    server unix:${config.runtimeDir}/mogilefs-tracker-${i + 1}.sock max_fails=${config.tracker.maxFails} fail_timeout=${config.tracker.failTimeout};`,
     )
     .join("\n");
+  // Counters need status on, and "auto" resolved to true by build.mjs (which asks
+  // nginx); anything else renders no counting at all.
+  const counters = config.status.enabled && config.status.counters === true;
   const pathChainMaps = [];
   const pathLocations = [];
   const pathCaptures = [];
@@ -119,7 +122,12 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     pathLocations.push(
       fill(
         template("path-location.conf"),
-        { index: i, next, nginxDir: config.nginxDir },
+        {
+          index: i,
+          next,
+          nginxDir: config.nginxDir,
+          countFilter: counters ? "    js_header_filter mogilefs.count;\n" : "",
+        },
         "path-location.conf",
       ),
     );
@@ -135,8 +143,44 @@ export function renderSnippets(config, { templatesDir, mimeTypesText }) {
     .map(([extension, type]) => `    ${extension}  ${type};`)
     .join("\n");
 
+  const statusLocations = config.status.enabled
+    ? fill(
+        template("status.conf"),
+        {
+          statusPath: config.status.path,
+          healthPath: config.status.healthPath,
+          allowLines: config.status.allow.map((a) => `    allow ${a};`).join("\n"),
+          trackerList: config.trackers.join(" "),
+          timeout: config.status.timeout,
+          noopLocations: config.trackers
+            .map((address, i) =>
+              fill(
+                template("noop-location.conf"),
+                {
+                  index: i + 1,
+                  address,
+                  runtimeDir: config.runtimeDir,
+                  timeout: config.status.timeout,
+                },
+                "noop-location.conf",
+              ),
+            )
+            .join(""),
+        },
+        "status.conf",
+      )
+    : "# (status.enabled is false: no status or health location)\n";
+
   const values = {
     nginxDir: config.nginxDir,
+    metricsZone: counters
+      ? `# Counters for the status location: one entry per series (status.counters).\njs_shared_dict_zone zone=mogilefs_metrics:${config.status.zoneSize} type=number;`
+      : "# (no counters: status.counters is off, or status.enabled is false)",
+    countFilter: counters
+      ? "# Adds each answer to the counters (status.counters).\njs_header_filter mogilefs.count;"
+      : "# (no counters: status.counters is off)",
+    countFilterLine: counters ? "    js_header_filter mogilefs.count;\n" : "",
+    statusLocations,
     runtimeDir: config.runtimeDir,
     trackerServers,
     trackerUpstreams,

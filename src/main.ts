@@ -1,5 +1,6 @@
-// The handlers nginx binds to (js_content, js_set, js_filter). Only this file
-// exports to nginx; each handler is a thin call into a small module.
+// The handlers nginx binds to (js_content, js_set, js_filter, js_header_filter).
+// Only this file exports to nginx; each handler is a thin call into a small module.
+import { count, health, status } from "./observe";
 import { failed, list } from "./read";
 import { trackerBridge } from "./stream";
 import { VERSION } from "./version";
@@ -11,4 +12,4 @@ function version(_r: NginxHTTPRequest): string {
   return VERSION;
 }
 
-export default { version, trackerBridge, failed, list, write };
+export default { version, trackerBridge, failed, list, write, count, status, health };

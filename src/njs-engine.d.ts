@@ -28,3 +28,14 @@ interface NumberConstructor {
 interface ObjectConstructor {
   assign<T extends object, U>(target: T, source: U): T & U;
 }
+
+// ngx.shared, from njs 0.8.0 on: absent on 0.7.9, so declared optional and
+// looked up at run time. Only what the counters use.
+interface NgxSharedDict {
+  incr(key: string, delta: number, init?: number): number;
+  items(maxCount?: number): Array<[string, unknown]>;
+}
+
+interface NgxObject {
+  readonly shared?: { [zone: string]: NgxSharedDict | undefined };
+}

@@ -2,7 +2,7 @@
 // the body goes to storage by a subrequest that proxies it from that file, so
 // no byte of it passes through JavaScript.
 import { encodeBytes } from "./bridge";
-import { trackerCommand } from "./http";
+import { type TrackerReply, trackerCommand } from "./http";
 import { logAt } from "./log";
 import { type Args, openedFileOf } from "./protocol";
 import { checksumFromContentMd5, storageAccepted, trackerFailure, type WriteError } from "./store";
@@ -29,6 +29,21 @@ function answer(r: NginxHTTPRequest, status: number, body: string): void {
 function fail(r: NginxHTTPRequest, error: WriteError): void {
   logAt(r, error.level, error.log);
   answer(r, error.status, error.body);
+}
+
+// A tracker answer that ended a write. Its ERR code goes into $mogilefs_error,
+// as a lookup's does, for the access log and the counters.
+function trackerFail(
+  r: NginxHTTPRequest,
+  command: string,
+  reply: TrackerReply,
+  domain: string,
+  key: string,
+): void {
+  if (reply.answer.kind === "err") {
+    r.variables.mogilefs_error = reply.answer.code;
+  }
+  fail(r, trackerFailure(command, reply.answer, reply.httpStatus, domain, key));
 }
 
 // After a write, the cached lookup of the key must not serve what was there
@@ -77,7 +92,7 @@ async function put(r: NginxHTTPRequest): Promise<void> {
   );
   const opened = open.answer.kind === "ok" ? openedFileOf(open.answer.args) : null;
   if (opened === null) {
-    fail(r, trackerFailure("create_open", open.answer, open.httpStatus, domain, key));
+    trackerFail(r, "create_open", open, domain, key);
     return;
   }
   let stored = null;
@@ -110,7 +125,7 @@ async function put(r: NginxHTTPRequest): Promise<void> {
   }
   const close = await trackerCommand(r, "create_close", closeArgs, keyArg(r));
   if (close.answer.kind !== "ok") {
-    fail(r, trackerFailure("create_close", close.answer, close.httpStatus, domain, key));
+    trackerFail(r, "create_close", close, domain, key);
     return;
   }
   await refreshLookup(r);
@@ -123,7 +138,7 @@ async function remove(r: NginxHTTPRequest): Promise<void> {
   const key = variable(r, "mogilefs_key");
   const reply = await trackerCommand(r, "delete", { domain: domain }, keyArg(r));
   if (reply.answer.kind !== "ok") {
-    fail(r, trackerFailure("delete", reply.answer, reply.httpStatus, domain, key));
+    trackerFail(r, "delete", reply, domain, key);
     return;
   }
   await refreshLookup(r);

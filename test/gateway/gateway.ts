@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../../build/config.mjs";
+import { nginxFeatures } from "../../build/features.mjs";
 import { renderSnippets } from "../../build/render.mjs";
 import { freePort } from "../cluster/ports";
 import { type Daemon, logTail, spawnDaemon, waitFor } from "../cluster/process";
@@ -50,6 +51,17 @@ export function nginxCommand(args: string[]): [string, string[]] {
 // The nginx under test's own mime.types, as the rendered snippets would read it.
 export function nginxMimeTypes(): string {
   return join(nginxRoot ?? "/", "etc/nginx/mime.types");
+}
+
+let features: { sharedDict: boolean; periodic: boolean } | undefined;
+
+// What the nginx under test accepts, asked as build.mjs asks it (once per run).
+export function gatewayFeatures(): { sharedDict: boolean; periodic: boolean } {
+  features ??= nginxFeatures({ rootfs: nginxRoot ?? null, workDir: tmpdir() }) ?? {
+    sharedDict: false,
+    periodic: false,
+  };
+  return features;
 }
 
 function checkVisibleToNginx(dir: string): void {
@@ -145,6 +157,11 @@ export function renderGatewayConfig(
   const { config: resolved, problems } = resolveConfig(given, { outDir: confDir, env: {} });
   if (problems.length > 0 || !resolved) {
     throw new Error(`gateway config: ${problems.join("; ")}`);
+  }
+  // status.counters "auto", resolved against the nginx under test as build.mjs
+  // resolves it against the host's.
+  if (resolved.status.counters === "auto") {
+    resolved.status.counters = gatewayFeatures().sharedDict;
   }
   const files = renderSnippets(resolved, {
     templatesDir: join(root, "nginx"),
@@ -259,6 +276,8 @@ export function fetchRaw(
     headers?: Record<string, string>;
     body?: Buffer;
     timeoutMs?: number;
+    // The client's source address (any of 127.0.0.0/8), to test allow lists.
+    localAddress?: string;
   } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
@@ -277,6 +296,7 @@ export function fetchRaw(
         method: options.method ?? "GET",
         headers,
         timeout: options.timeoutMs ?? 20_000,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];

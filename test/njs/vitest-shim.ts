@@ -140,35 +140,34 @@ export function run(): void {
     failed++;
     console.log(`FAIL ${c.name}: ${String((e as Error).message || e)}`);
   };
-  const next = (i: number): void => {
-    if (i >= cases.length) {
-      console.log(`njs-unit: ${passed} passed, ${failed} failed`);
-      return;
+  // Synchronous tests run in a loop; only an async one continues from its
+  // promise. (Recursing once per test overflows njs's call stack.)
+  const next = (from: number): void => {
+    for (let i = from; i < cases.length; i++) {
+      const c = cases[i];
+      let result: unknown;
+      try {
+        result = c.fn();
+      } catch (e) {
+        report(c, e);
+        continue;
+      }
+      if (result && typeof (result as Promise<unknown>).then === "function") {
+        (result as Promise<unknown>).then(
+          () => {
+            passed++;
+            next(i + 1);
+          },
+          (e) => {
+            report(c, e);
+            next(i + 1);
+          },
+        );
+        return;
+      }
+      passed++;
     }
-    const c = cases[i];
-    let result: unknown;
-    try {
-      result = c.fn();
-    } catch (e) {
-      report(c, e);
-      next(i + 1);
-      return;
-    }
-    if (result && typeof (result as Promise<unknown>).then === "function") {
-      (result as Promise<unknown>).then(
-        () => {
-          passed++;
-          next(i + 1);
-        },
-        (e) => {
-          report(c, e);
-          next(i + 1);
-        },
-      );
-      return;
-    }
-    passed++;
-    next(i + 1);
+    console.log(`njs-unit: ${passed} passed, ${failed} failed`);
   };
   next(0);
 }

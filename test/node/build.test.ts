@@ -36,6 +36,9 @@ describe("njs subset check", () => {
     ["/a/u.test(s);", 'regular expression flag "u"'],
     ["/a.b/s.test(s);", 'regular expression flag "s"'],
     ["function F() { return new.target; }", "new.target"],
+    ["async function f() { return String(await g()); }", "await inside a call's arguments"],
+    ["async function f() { return h([1 + (await g())]); }", "await inside a call's arguments"],
+    ["async function f() { return new E(await g()); }", "await inside a call's arguments"],
   ];
 
   test.each(rejected)("rejects %s as %s", (code, construct) => {
@@ -57,6 +60,9 @@ describe("njs subset check", () => {
     "try { f(); } catch (e) { g(e); }",
     "const m = /(?<name>x)/gimy.exec(s);",
     "'ab'.includes('a') && [1].find((x) => x > 0);",
+    "async function f() { const v = await g(); return String(v); }",
+    "async function f() { return (await g()) + 1; }",
+    "async function f() { h(async () => { await g(); }); }",
   ];
 
   test.each(accepted)("accepts %s", (code) => {

@@ -185,6 +185,77 @@ describe("rendered snippets", () => {
     ]);
   });
 
+  test("render status, health and counting only as status says", () => {
+    const render = (status: object) => {
+      const { config, problems } = resolveConfig({
+        trackers: ["127.0.0.1", "10.0.0.2:7002"],
+        status,
+      });
+      expect(problems).toEqual([]);
+      return renderSnippets(config, {
+        templatesDir: path.join(root, "nginx"),
+        mimeTypesText: "types { text/plain txt; }",
+      });
+    };
+    const filters = (files: Record<string, string>) =>
+      Object.values(files)
+        .join("\n")
+        .match(/^\s*js_header_filter mogilefs\.count;$/gm) ?? [];
+    const off = render({});
+    expect(off["server.conf"]).not.toMatch(/mogilefs\.(status|health)/);
+    expect(off["http.conf"]).not.toMatch(/js_shared_dict_zone/);
+    expect(filters(off)).toEqual([]);
+
+    // Status without counters (njs before 0.8.0): the locations, no zone, no filter.
+    const plain = render({ enabled: true, counters: false, allow: ["10.0.0.0/8"] });
+    expect(plain["server.conf"]).toMatch(/^location = \/_mogilefs\/status \{$/m);
+    expect(plain["server.conf"]).toMatch(/^location = \/_mogilefs\/health \{$/m);
+    expect(plain["server.conf"]).toMatch(/^\s*allow 10\.0\.0\.0\/8;\n\s*deny all;$/m);
+    expect(plain["server.conf"]).toContain(
+      'set $mogilefs_tracker_list "127.0.0.1:7001 10.0.0.2:7002";',
+    );
+    expect(plain["server.conf"]).toMatch(/mogilefs-tracker-2\.sock:\/noop;/);
+    expect(plain["http.conf"]).not.toMatch(/js_shared_dict_zone/);
+    expect(filters(plain)).toEqual([]);
+
+    // Counters: the zone, and the filter wherever an answer can leave: the
+    // client's location, each failover path, and the failure handler.
+    const counting = render({ enabled: true, counters: true, zoneSize: "2m" });
+    expect(counting["http.conf"]).toMatch(
+      /^js_shared_dict_zone zone=mogilefs_metrics:2m type=number;$/m,
+    );
+    expect(counting["location.conf"]).toMatch(/^js_header_filter mogilefs\.count;$/m);
+    expect(filters(counting)).toHaveLength(1 + MAX_PATHS + 1);
+    // "auto" is resolved by build.mjs; unresolved, nothing counts.
+    expect(filters(render({ enabled: true, counters: "auto" }))).toEqual([]);
+  });
+
+  test("name each bad status setting", () => {
+    const problems = resolveConfig({
+      trackers: ["127.0.0.1"],
+      status: {
+        enabled: "yes",
+        counters: "maybe",
+        path: "status",
+        healthPath: "/h;",
+        allow: ["127.0.0.1", "everyone"],
+        timeout: "soon",
+        zoneSize: "big",
+        colour: "red",
+      },
+    }).problems;
+    expect(problems).toEqual([
+      "status.colour: unknown setting",
+      'status.timeout: must be an nginx time such as "3s" or "500ms"',
+      'status.zoneSize: must be an nginx size such as "1m"',
+      "status.enabled: must be true or false",
+      'status.counters: must be true, false or "auto"',
+      'status.path: must be a path such as "/_mogilefs/status"',
+      'status.healthPath: must be a path such as "/_mogilefs/status"',
+      'status.allow: must be a list of addresses or networks, such as "127.0.0.1" or "10.0.0.0/8", or "all"',
+    ]);
+  });
+
   test("of the documented example pass nginx -t", () => {
     const dir = tempDir();
     const out = path.join(dir, "mogilefs");

@@ -44,6 +44,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { nginxFeatures, nginxProber } from "../../build/features.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const results = path.join(root, "test-results", "matrix");
@@ -196,42 +197,14 @@ function versions(rootfs) {
   };
 }
 
-// What this nginx and njs accept, asked of `nginx -t` with a small config each:
-// js_engine (njs 0.8.6+), js_shared_dict_zone (ngx.shared, 0.8.0+), js_periodic (0.8.1+).
-function probe(rootfs, work, body) {
-  const dir = path.join(work, `probe-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "probe.js"), "function tick() {}\nexport default { tick };\n");
-  writeFileSync(
-    path.join(dir, "nginx.conf"),
-    `load_module /usr/lib/nginx/modules/ngx_http_js_module.so;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events {}
-http {
-  js_import probe from ${dir}/probe.js;
-  ${body}
-}
-`,
-  );
-  const check = inRoot(rootfs, "nginx", [
-    "-t",
-    "-q",
-    "-p",
-    dir,
-    "-c",
-    path.join(dir, "nginx.conf"),
-  ]);
-  rmSync(dir, { recursive: true, force: true });
-  return { ok: check.status === 0, stderr: check.stderr.trim() };
-}
-
+// What this nginx and njs accept (build/features.mjs, as build.mjs asks it).
 function features(rootfs, work) {
-  const server = (inside) => `server { listen 127.0.0.1:1; location / { ${inside} } }`;
+  const can = nginxFeatures({ rootfs, workDir: work }) ?? { sharedDict: false, periodic: false };
+  const accepts = nginxProber({ rootfs, workDir: work });
   return {
-    sharedDict: probe(rootfs, work, "js_shared_dict_zone zone=probe:32k;").ok,
-    periodic: probe(rootfs, work, server("js_periodic probe.tick interval=60s;")).ok,
-    engine: (name) => probe(rootfs, work, `js_engine ${name};`),
+    sharedDict: can.sharedDict,
+    periodic: can.periodic,
+    engine: (name) => (accepts ? accepts(`js_engine ${name};`) : { ok: false, stderr: "no nginx" }),
   };
 }
 

@@ -1,0 +1,337 @@
+// Status, health and counters through the gateway: real nginx with the built
+// module, the local cluster, and trackers stopped, paused and started again.
+// Counters need ngx.shared (njs 0.8.0 and later): on older njs the suite checks
+// that the status location says which counters it cannot keep; the counting
+// itself runs in the compatibility matrix (npm run test:matrix).
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { trackerCommand } from "../cluster/client";
+import { storeFile } from "../cluster/files";
+import {
+  itLocalOnly,
+  printLogsOnFailure,
+  uniquePrefix,
+  useCluster,
+} from "../cluster/vitest-cluster";
+import { parsePrometheus } from "../support/prometheus";
+import { fetchRaw, type Gateway, gatewayFeatures, startGateway } from "./gateway";
+
+const cluster = useCluster({
+  trackers: 2,
+  storageHosts: 2,
+  domains: [{ name: "files", classes: [{ name: "two", mindevcount: 2 }] }],
+});
+const prefix = uniquePrefix("observe");
+const counting = gatewayFeatures().sharedDict;
+
+let gatewayPromise: Promise<Gateway> | undefined;
+function gateway(): Promise<Gateway> {
+  gatewayPromise ??= startGateway({
+    trackers: cluster().trackers.map((t) => t.address),
+    config: {
+      cache: { ttl: "30s", unknownKeyTtl: "30s" },
+      tracker: { readTimeout: "1s", failTimeout: "1s" },
+      status: { enabled: true, timeout: "1s" },
+    },
+    serverExtra: `
+    location /files/ {
+      set $mogilefs_domain ${cluster().domain};
+      set $mogilefs_methods "GET PUT DELETE";
+      include conf/location.conf;
+    }`,
+  }).then((g) => {
+    started = g;
+    return g;
+  });
+  return gatewayPromise;
+}
+
+afterAll(async () => {
+  await (await gatewayPromise)?.stop();
+});
+
+let started: Gateway | undefined;
+
+// A failing test shows why from the gateway's side too.
+function printGatewayLogOnFailure(): void {
+  printLogsOnFailure(cluster);
+  onTestFailed(() => {
+    if (started) {
+      console.error(`gateway error log:\n${started.errorLog()}`);
+    }
+  });
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  return fetchRaw(url, { headers });
+}
+
+async function statusJson(g: Gateway) {
+  const reply = await get(`${g.url}/_mogilefs/status`);
+  expect(reply.status, g.errorLog()).toBe(200);
+  expect(reply.headers["content-type"]).toBe("application/json");
+  return JSON.parse(reply.body.toString());
+}
+
+async function counters(g: Gateway): Promise<Map<string, number>> {
+  const reply = await get(`${g.url}/_mogilefs/status?format=prometheus`);
+  expect(reply.status, g.errorLog()).toBe(200);
+  return parsePrometheus(reply.body.toString()).samples;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, series: string): number {
+  return (after.get(series) ?? 0) - (before.get(series) ?? 0);
+}
+
+// Waits until the health location says `expected` (trackers' state settles).
+async function healthBecomes(g: Gateway, status: number, contains: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  let last = "";
+  for (;;) {
+    const reply = await get(`${g.url}/_mogilefs/health`);
+    last = `${reply.status} ${reply.body.toString()}`;
+    if (reply.status === status && reply.body.toString().includes(contains)) {
+      return reply.body.toString();
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `health never became ${status} with "${contains}"; last: ${last}\n${g.errorLog()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("health", () => {
+  it("answers 200 with every tracker up, listing each", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    const reply = await get(`${g.url}/_mogilefs/health`);
+    const body = reply.body.toString();
+    expect(reply.status, body + g.errorLog()).toBe(200);
+    expect(reply.headers["content-type"]).toBe("text/plain");
+    expect(body).toMatch(/^ok: 2 of 2 trackers answer noop\n/);
+    for (const t of cluster().trackers) {
+      expect(body).toMatch(new RegExp(`^up ${t.address} \\(\\d+ ms\\)$`, "m"));
+    }
+  });
+
+  itLocalOnly(
+    "follows trackers going down, hanging and coming back",
+    "stops and pauses the cluster's trackers",
+    async () => {
+      printGatewayLogOnFailure();
+      const g = await gateway();
+      const [first, second] = cluster().trackers;
+      await cluster().killTracker(0);
+      let body = await healthBecomes(g, 200, "ok: 1 of 2");
+      expect(body).toContain(`down ${first.address}: not reachable`);
+      expect(body).toContain(`up ${second.address}`);
+
+      cluster().pauseTracker(1);
+      try {
+        body = await healthBecomes(g, 503, "unavailable: none of 2");
+        expect(body).toContain(`down ${first.address}: not reachable`);
+        expect(body).toContain(`down ${second.address}: no answer to noop within 1s`);
+      } finally {
+        cluster().resumeTracker(1);
+      }
+      await healthBecomes(g, 200, "ok: 1 of 2");
+
+      await cluster().startTracker(0);
+      body = await healthBecomes(g, 200, "ok: 2 of 2");
+      expect(body).toContain(`up ${first.address}`);
+    },
+    60_000,
+  );
+
+  it("refuses clients outside status.allow", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    for (const path of ["/_mogilefs/health", "/_mogilefs/status"]) {
+      const reply = await fetchRaw(`${g.url}${path}`, { localAddress: "127.0.0.2" });
+      expect(reply.status, path).toBe(403);
+    }
+  });
+
+  it("keeps its internal noop locations from clients", async () => {
+    const g = await gateway();
+    const reply = await get(`${g.url}/_mogilefs/noop/1`);
+    expect(reply.status).toBe(404);
+  });
+});
+
+describe("status", () => {
+  it("answers JSON by default, with each tracker's state", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    const json = await statusJson(g);
+    expect(json.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(json.njs).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(json.trackers.map((t: { tracker: string }) => t.tracker).sort()).toEqual(
+      cluster()
+        .trackers.map((t) => t.address)
+        .sort(),
+    );
+    expect(json.counters.kept).toBe(counting);
+  });
+
+  it("answers Prometheus text for ?format=prometheus and for Accept: text/plain", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    for (const reply of [
+      await get(`${g.url}/_mogilefs/status?format=prometheus`),
+      await get(`${g.url}/_mogilefs/status`, { Accept: "text/plain;version=0.0.4" }),
+    ]) {
+      expect(reply.status).toBe(200);
+      expect(reply.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
+      const parsed = parsePrometheus(reply.body.toString());
+      expect(parsed.types.get("mogilefs_gateway_tracker_up")).toBe("gauge");
+      for (const t of cluster().trackers) {
+        expect(parsed.samples.get(`mogilefs_gateway_tracker_up{tracker="${t.address}"}`)).toBe(1);
+      }
+      expect(parsed.samples.get("mogilefs_gateway_counters_kept")).toBe(counting ? 1 : 0);
+    }
+  });
+
+  it("refuses an unknown format", async () => {
+    const g = await gateway();
+    const reply = await get(`${g.url}/_mogilefs/status?format=xml`);
+    expect(reply.status).toBe(400);
+    expect(reply.body.toString()).toBe("Bad Request: format is json or prometheus\n");
+  });
+
+  it.skipIf(counting)(
+    "without ngx.shared: says why, and which log variables carry each counter",
+    async () => {
+      printGatewayLogOnFailure();
+      const g = await gateway();
+      const json = await statusJson(g);
+      expect(json.counters.reason).toContain("has no ngx.shared");
+      const names = json.counters.missing.map((m: { name: string }) => m.name);
+      expect(names).toContain("mogilefs_gateway_requests_total");
+      expect(names).toContain("mogilefs_gateway_lookup_duration_seconds");
+      for (const m of json.counters.missing) {
+        expect(m.log, m.name).toMatch(/^\$[a-z_]+( \$[a-z_]+)*$/);
+      }
+      const text = (await get(`${g.url}/_mogilefs/status?format=prometheus`)).body.toString();
+      expect(text).toContain("# counters not kept: njs ");
+    },
+  );
+});
+
+describe.skipIf(!counting)("counters (ngx.shared)", () => {
+  it("move as a scripted sequence of requests says", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    const key = `${prefix}scripted.bin`;
+    const url = `${g.url}/files/${key}`;
+    const body = randomBytes(4096);
+    const before = await counters(g);
+
+    expect((await fetchRaw(url, { method: "PUT", body })).status, g.errorLog()).toBe(201);
+    expect((await get(url)).status).toBe(200); // fresh from the write's refresh: a hit
+    expect((await get(url)).status).toBe(200); // a hit
+    expect((await fetchRaw(url, { method: "HEAD" })).status).toBe(200);
+    expect((await get(`${g.url}/files/${prefix}no-such-key`)).status).toBe(404); // a miss
+    expect((await get(`${g.url}/files/${prefix}no-such-key`)).status).toBe(404); // cached
+    expect((await fetchRaw(url, { method: "DELETE" })).status).toBe(204);
+    expect((await fetchRaw(url, { method: "POST" })).status).toBe(405);
+
+    const after = await counters(g);
+    const requests = (method: string, status: number) =>
+      delta(
+        before,
+        after,
+        `mogilefs_gateway_requests_total{method="${method}",status="${status}"}`,
+      );
+    expect(requests("PUT", 201)).toBe(1);
+    expect(requests("GET", 200)).toBe(2);
+    expect(requests("HEAD", 200)).toBe(1);
+    expect(requests("GET", 404)).toBe(2);
+    expect(requests("DELETE", 204)).toBe(1);
+    expect(requests("other", 405)).toBe(1);
+    expect(delta(before, after, "mogilefs_gateway_uploads_total")).toBe(1);
+    expect(delta(before, after, "mogilefs_gateway_uploaded_bytes_total")).toBe(body.length);
+    expect(delta(before, after, 'mogilefs_gateway_lookups_total{cache="hit"}')).toBe(4);
+    expect(delta(before, after, 'mogilefs_gateway_lookups_total{cache="miss"}')).toBe(1);
+    expect(delta(before, after, "mogilefs_gateway_tracker_lookups_total")).toBe(1);
+    expect(delta(before, after, 'mogilefs_gateway_tracker_errors_total{code="unknown_key"}')).toBe(
+      1,
+    );
+    const histogram = "mogilefs_gateway_lookup_duration_seconds";
+    expect(delta(before, after, `${histogram}_count`)).toBe(1);
+    expect(delta(before, after, `${histogram}_sum`)).toBeGreaterThan(0);
+    expect(delta(before, after, `${histogram}_bucket{le="+Inf"}`)).toBe(1);
+  });
+
+  itLocalOnly(
+    "count a path failover when a storage node lost its copy",
+    "removes a file from the cluster's storage node",
+    async () => {
+      printGatewayLogOnFailure();
+      const g = await gateway();
+      const c = cluster();
+      const key = `${prefix}two-copies.bin`;
+      const body = randomBytes(2048);
+      await storeFile(c.trackers[0].address, c.domain, key, body, { class: "two" });
+      // Both copies, so the key can survive losing one.
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const answer = await trackerCommand(c.trackers[0].address, "get_paths", {
+          domain: c.domain,
+          key,
+          noverify: "1",
+        });
+        if (answer.kind === "ok" && answer.args.paths === "2") {
+          break;
+        }
+        expect(Date.now() < deadline, "the second copy never appeared").toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      // The first read caches the lookup; its log line names the path it served,
+      // which every later read tries first.
+      const url = `${g.url}/files/${key}`;
+      expect((await get(url)).status, g.errorLog()).toBe(200);
+      const line = g
+        .accessLog()
+        .split("\n")
+        .filter((l) => l.includes(key))
+        .pop();
+      const served = / path=(\S+)/.exec(line ?? "")?.[1] ?? "";
+      expect(served, line).toMatch(/^http:\/\//);
+      expect([200, 204]).toContain((await fetchRaw(served, { method: "DELETE" })).status);
+      const before = await counters(g);
+      const reply = await get(url);
+      expect(reply.status, g.errorLog()).toBe(200);
+      expect(reply.body.equals(body)).toBe(true);
+      const after = await counters(g);
+      expect(delta(before, after, "mogilefs_gateway_path_failovers_total")).toBe(1);
+    },
+    30_000,
+  );
+
+  itLocalOnly(
+    "count tracker failovers while a tracker is down",
+    "stops one of the cluster's trackers",
+    async () => {
+      printGatewayLogOnFailure();
+      const g = await gateway();
+      const before = await counters(g);
+      await cluster().killTracker(0);
+      try {
+        // Lookups of keys nobody cached: each goes to a tracker, and the ones
+        // sent to the stopped tracker first move on to the other.
+        for (let i = 0; i < 12; i++) {
+          expect((await get(`${g.url}/files/${prefix}failover-${i}`)).status).toBe(404);
+        }
+      } finally {
+        await cluster().startTracker(0);
+      }
+      const after = await counters(g);
+      expect(delta(before, after, "mogilefs_gateway_tracker_lookups_total")).toBe(12);
+      expect(delta(before, after, "mogilefs_gateway_tracker_failovers_total")).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
