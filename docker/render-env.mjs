@@ -37,6 +37,7 @@ const FIELD_VARIABLES = [
   ["storage.connectTimeout", "MOGILEFS_STORAGE_CONNECT_TIMEOUT"],
   ["storage.readTimeout", "MOGILEFS_STORAGE_READ_TIMEOUT"],
   ["storage.allow", "MOGILEFS_STORAGE_ALLOW"],
+  ["status.allow", "MOGILEFS_STATUS_ALLOW"],
   ["locations[0].path", "MOGILEFS_LOCATION"],
   ["locations[0].domain", "MOGILEFS_DOMAIN"],
   ["locations[0].methods", "MOGILEFS_METHODS"],
@@ -113,6 +114,10 @@ export function renderFromEnvironment(env) {
   const list = flag("MOGILEFS_LIST", "off");
   const noverify = flag("MOGILEFS_NOVERIFY", "on");
   const cacheEnabled = flag("MOGILEFS_CACHE", "on");
+  const statusEnabled = flag("MOGILEFS_STATUS", "on");
+  const statusAllow = value("MOGILEFS_STATUS_ALLOW", "127.0.0.1,::1")
+    .split(/[\s,]+/)
+    .filter((a) => a !== "");
   const mogilefsClass = value("MOGILEFS_CLASS", "");
   if (mogilefsClass && !NAME.test(mogilefsClass)) {
     problems.push(
@@ -180,6 +185,7 @@ export function renderFromEnvironment(env) {
     cache,
     storage,
     locations: [{ path: location, domain: domain || "-", methods, list, noverify }],
+    status: { enabled: statusEnabled, counters: countersAvailable(), allow: statusAllow },
   };
   // MOGILEFS_TRACKERS, _RUNTIME_DIR, _CACHE_PATH, _CACHE_TTL and _STORAGE_ALLOW are
   // read by build/config.mjs itself, as for `node build.mjs`.
@@ -241,6 +247,17 @@ export function renderFromEnvironment(env) {
     dirs: [nginxDir, config.runtimeDir, tempDir].filter((d) => d !== ""),
     nginxDir,
   };
+}
+
+// Counters need ngx.shared, which njs has from 0.8.0 on. The image's njs
+// command-line engine comes from the same njs release as its nginx module, so
+// its version answers for both; run by Node (tests), there is no engine to ask.
+function countersAvailable() {
+  if (typeof njs === "undefined") {
+    return false;
+  }
+  const [major, minor] = String(njs.version).split(".").map(Number);
+  return major > 0 || minor >= 8;
 }
 
 // ngx_stream_module is built into the official image and a separate module on
@@ -311,16 +328,14 @@ function nginxConf(o) {
     "http {",
     `    include ${o.mimeTypes};`,
     "    default_type application/octet-stream;",
-    "    log_format mogilefs '$remote_addr \"$request\" $status $body_bytes_sent '",
-    "                        'cache=$mogilefs_cache tracker=$mogilefs_tracker '",
-    "                        'path=$mogilefs_path attempts=$mogilefs_attempts';",
-    `    access_log ${o.accessLog === "off" ? "off" : `${o.accessLog} mogilefs`};`,
     "    sendfile on;",
     "    # The gateway's maps and js_var add many variables; nginx 1.30 warns at 1024.",
     "    variables_hash_max_size 2048;",
     "    keepalive_timeout 65;",
     ...temp,
     `    include ${o.nginxDir}/http.conf;`,
+    "    # The gateway's log format, defined in http.conf (MOGILEFS_ACCESS_LOG).",
+    `    access_log ${o.accessLog === "off" ? "off" : `${o.accessLog} mogilefs_gateway`};`,
     "    # Extension point: http-level settings of your own; mount files here.",
     `    include ${o.extensionsDir}/http/*.conf;`,
     `    include ${o.nginxDir}/gateway.conf;`,

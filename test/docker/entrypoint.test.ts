@@ -183,6 +183,16 @@ describe("bad variables", () => {
       'MOGILEFS_MIME_TYPES="/nonexistent/mime.types": cannot read it (ENOENT)',
     ],
     [
+      "a status allow entry that is no address",
+      { MOGILEFS_STATUS_ALLOW: "127.0.0.1,everyone" },
+      'MOGILEFS_STATUS_ALLOW="127.0.0.1,everyone": must be a list of addresses or networks, such as "127.0.0.1" or "10.0.0.0/8", or "all"',
+    ],
+    [
+      "a status switch that is neither on nor off",
+      { MOGILEFS_STATUS: "sometimes" },
+      'MOGILEFS_STATUS="sometimes": must be on or off',
+    ],
+    [
       "a snippet folder with a space",
       { MOGILEFS_NGINX_DIR: "/etc/nginx/mogile fs" },
       'MOGILEFS_NGINX_DIR="/etc/nginx/mogile fs": must be an absolute path without spaces, quotes or ; { } #',
@@ -283,6 +293,7 @@ describe("rendering", () => {
       MOGILEFS_STORAGE_CONNECT_TIMEOUT: "2s",
       MOGILEFS_STORAGE_READ_TIMEOUT: "45s",
       MOGILEFS_STORAGE_ALLOW: "10.0.0.0/8, 192.168.2.7",
+      MOGILEFS_STATUS_ALLOW: "10.1.0.0/16,fd00::/8",
     });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -310,6 +321,28 @@ describe("rendering", () => {
     );
     expect(read("storage-read.conf")).toContain("proxy_connect_timeout 2s;");
     expect(read("storage-read.conf")).toContain("proxy_read_timeout 45s;");
+    expect(read("server.conf")).toMatch(/^location = \/_mogilefs\/health \{$/m);
+    expect(read("server.conf")).toMatch(
+      /^\s*allow 10\.1\.0\.0\/16;\n\s*allow fd00::\/8;\n\s*deny all;$/m,
+    );
+    // Debian 12's njs 0.7.9 has no ngx.shared: no counters.
+    expect(read("http.conf")).not.toContain("js_shared_dict_zone");
+    expect(read("nginx.conf")).toMatch(/access_log \S+ mogilefs_gateway;/);
+  });
+
+  it("leaves out the status and health locations with MOGILEFS_STATUS=off", () => {
+    const b = box();
+    const run = runScript({
+      ...b.env,
+      MOGILEFS_TRACKERS: "127.0.0.1:7001",
+      MOGILEFS_DOMAIN: "files",
+      MOGILEFS_STATUS: "off",
+    });
+    expect(run.status).toBe(0);
+    expect(nginxTest(b.nginxDir, b.dir).status).toBe(0);
+    const server = readFileSync(join(b.nginxDir, "server.conf"), "utf8");
+    expect(server).not.toContain("/_mogilefs/health");
+    expect(server).not.toContain("mogilefs.status");
   });
 
   it("leaves out the user directive when MOGILEFS_USER is empty (the non-root image)", () => {
@@ -385,9 +418,10 @@ describe("serving the cluster", () => {
     expect(run.status).toBe(0);
     nginx = await startRendered(b);
     await expectReadWriteCycle(`http://127.0.0.1:${nginx.port}/files/`, cluster(), prefix);
-    // The access log in the image's format, with the lookup's cache status.
+    // The access log in the gateway's mogilefs_gateway format, with the lookup's
+    // cache status, the tracker and the path that served.
     expect(readFileSync(b.env.MOGILEFS_ACCESS_LOG, "utf8")).toMatch(
-      /"GET \/files\/\S+ HTTP\/1\.1" 200 \d+ cache=(MISS|HIT|EXPIRED) tracker=\S+ path=http:\/\/\S+ attempts=1/,
+      /"GET \/files\/\S+ HTTP\/1\.1" 200 \d+ [\d.]+ domain=\S+ key="[^"]+" cache=(MISS|HIT|EXPIRED) .*tracker=\S+ .*attempts=1 path=http:\/\/\S+ storage=200$/m,
     );
   });
 });

@@ -3,7 +3,7 @@
 // filesystems `npm run test:matrix` keeps (Debian 13, unstable), with chroot.
 // Skipped, with one line, where there are none or this is not root.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -90,6 +90,9 @@ describe.skipIf(rootfses.length === 0)("newer njs engines", () => {
       expect(test.out).toContain("test is successful");
       expect(test.out).not.toMatch(/\[(warn|error|emerg)\]/);
       expect(test.status).toBe(0);
+      // njs 0.8.0 and later: the status location keeps counters in ngx.shared.
+      const http = readFileSync(join(outside, "conf", "http.conf"), "utf8");
+      expect(http).toMatch(/^js_shared_dict_zone zone=mogilefs_metrics:1m type=number;$/m);
       const bad = inRoot(rootfs, ["sh", `${work}/40-mogilefs.sh`], {
         ...env,
         MOGILEFS_NGINX_DIR: `${work}/bad`,

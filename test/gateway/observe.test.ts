@@ -4,6 +4,8 @@
 // that the status location says which counters it cannot keep; the counting
 // itself runs in the compatibility matrix (npm run test:matrix).
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import { trackerCommand } from "../cluster/client";
 import { storeFile } from "../cluster/files";
@@ -33,6 +35,8 @@ function gateway(): Promise<Gateway> {
       tracker: { readTimeout: "1s", failTimeout: "1s" },
       status: { enabled: true, timeout: "1s" },
     },
+    // The documented log format, from http.conf, next to the harness's own log.
+    httpExtra: "  access_log gateway.log mogilefs_gateway;",
     serverExtra: `
     location /files/ {
       set $mogilefs_domain ${cluster().domain};
@@ -218,6 +222,63 @@ describe("status", () => {
       expect(text).toContain("# counters not kept: njs ");
     },
   );
+});
+
+describe("the mogilefs_gateway log format", () => {
+  // The README's example lines, pinned: their fields must be the real lines'.
+  function readmeExamples(): string[] {
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    const block = /```\n(127\.0\.0\.1 \[[^`]+)```/.exec(readme)?.[1];
+    expect(block, "README.md shows no example lines of the log format").toBeDefined();
+    return (block ?? "").trim().split("\n");
+  }
+
+  const FIELDS =
+    /^(\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\d+) ([\d.]+) domain=(\S*) key="([^"]*)" cache=(\S*) lookup=(\S*) lookup_time=(\S*) tracker=(\S*) error=(\S*) attempts=(\S*) path=(\S*) storage=(\S*)$/;
+
+  it("logs what the lookup and the storage nodes did, as the README shows", async () => {
+    printGatewayLogOnFailure();
+    const g = await gateway();
+    const key = `${prefix}logged.txt`;
+    const url = `${g.url}/files/${key}`;
+    expect((await fetchRaw(url, { method: "PUT", body: Buffer.from("hello\n") })).status).toBe(201);
+    expect((await get(url)).status).toBe(200);
+    expect((await get(`${g.url}/files/${prefix}unknown`)).status).toBe(404);
+    // nginx writes the log line after the answer: give it a moment.
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = readFileSync(join(g.dir, "gateway.log"), "utf8").trim().split("\n");
+    const hit = FIELDS.exec(lines.find((l) => l.includes(`"GET /files/${key} `)) ?? "");
+    expect(hit, lines.join("\n")).not.toBeNull();
+    const [, client, , request, status, bytes, , domain, loggedKey, cache] = hit ?? [];
+    expect([client, request, status, bytes]).toEqual([
+      "127.0.0.1",
+      `GET /files/${key} HTTP/1.1`,
+      "200",
+      "6",
+    ]);
+    expect([domain, loggedKey, cache]).toEqual([cluster().domain, key, "HIT"]);
+    expect(hit?.[14]).toBe("1"); // attempts
+    expect(hit?.[15]).toMatch(/^http:\/\/127\.0\.0\.\d+:\d+\/dev\d+\/.*\.fid$/); // path
+    expect(hit?.[16]).toBe("200"); // storage
+
+    const miss = FIELDS.exec(lines.find((l) => l.includes(`"GET /files/${prefix}unknown `)) ?? "");
+    expect(miss, lines.join("\n")).not.toBeNull();
+    expect(miss?.[4]).toBe("404");
+    expect(miss?.[9]).toBe("MISS");
+    expect(miss?.[10]).toBe("401"); // the bridge's status for unknown_key
+    expect(Number(miss?.[11])).toBeGreaterThanOrEqual(0);
+    expect(cluster().trackers.map((t) => t.address)).toContain(miss?.[12]);
+    expect(miss?.[13]).toBe("unknown_key");
+
+    const put = FIELDS.exec(lines.find((l) => l.includes(`"PUT /files/${key} `)) ?? "");
+    expect(put?.[4]).toBe("201");
+
+    const examples = readmeExamples();
+    expect(examples).toHaveLength(2);
+    for (const example of examples) {
+      expect(FIELDS.test(example), example).toBe(true);
+    }
+  });
 });
 
 describe.skipIf(!counting)("counters (ngx.shared)", () => {
