@@ -14,7 +14,7 @@ import { parseArgs, promisify } from "node:util";
 import { TrackerConnection } from "../test/cluster/client";
 import { storeFile } from "../test/cluster/files";
 import { type Cluster, startCluster } from "../test/cluster/harness";
-import { fetchRaw, type Gateway, startGateway } from "../test/gateway/gateway";
+import { fetchRaw, type Gateway, gatewayFeatures, startGateway } from "../test/gateway/gateway";
 
 const DOMAIN = "bench";
 const CLASS = "one";
@@ -312,15 +312,21 @@ function machine(): Record<string, string> {
     const r = spawnSync(cmd, args, { encoding: "utf8" });
     return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
   };
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
-  const njs = version("dpkg-query", ["-W", "-f=${Version}", "libnginx-mod-http-js"]);
+  // The nginx under test: the host's, or a root filesystem's (NJS_MOGILEFS_NGINX_ROOT).
+  const root = process.env.NJS_MOGILEFS_NGINX_ROOT;
+  const inRoot = (cmd: string, args: string[]) =>
+    root ? version("chroot", [root, cmd, ...args]) : version(cmd, args);
+  const njs = root
+    ? `njs ${inRoot("njs", ["-v"])} (${root})`
+    : // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+      `libnginx-mod-http-js ${version("dpkg-query", ["-W", "-f=${Version}", "libnginx-mod-http-js"])}`;
   return {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: String(cpus().length),
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
     kernel: release(),
-    nginx: version("nginx", ["-v"]).replace(/^nginx version: /, ""),
-    njs: `libnginx-mod-http-js ${njs}`,
+    nginx: inRoot("nginx", ["-v"]).replace(/^nginx version: /, ""),
+    njs,
     wrk: version("wrk", ["-v"]).split("\n")[0],
     node: process.version,
     // Other work on the machine skews every figure: this says how busy it was.
@@ -462,6 +468,29 @@ async function main(): Promise<void> {
     }`,
     });
     gateways.push(bytes);
+    // The cached gateway with the status location's counters: a js_header_filter
+    // per answer. Needs ngx.shared (njs 0.8.0+): run the bench with
+    // NJS_MOGILEFS_NGINX_ROOT set to a matrix root filesystem to measure it.
+    const counting = gatewayFeatures().sharedDict;
+    const counted = counting
+      ? await startGateway({
+          trackers: [tracker.address],
+          config: { status: { enabled: true, counters: true } },
+          serverExtra: `
+    # The gateway with counters (status.enabled and status.counters true).
+    location /files/ {
+      set $mogilefs_domain ${DOMAIN};
+      include conf/location.conf;
+    }`,
+        })
+      : undefined;
+    if (counted) {
+      gateways.push(counted);
+    } else {
+      console.log(
+        "bench: no counters row: this nginx's njs has no ngx.shared (njs 0.8.0 and later have it)",
+      );
+    }
     // Every URL must serve the stored bytes before anything is timed.
     const urls = (size: string) => ({
       direct: paths[size],
@@ -469,6 +498,7 @@ async function main(): Promise<void> {
       cached: `${cached.url}/files/bench/${size}`,
       uncached: `${uncached.url}/files/bench/${size}`,
       bytes: `${bytes.url}/files/bench/${size}`,
+      ...(counted ? { counted: `${counted.url}/files/bench/${size}` } : {}),
     });
     for (const size of Object.keys(objects)) {
       for (const [name, url] of Object.entries(urls(size))) {
@@ -515,6 +545,12 @@ async function main(): Promise<void> {
         seen.add(p);
       }
       const byteHit = await run("gateway, byte cache", "bytes", u.bytes);
+      if (u.counted) {
+        await wrk(u.counted, opts, get, 2);
+        const countedHit = await run("gateway, cached lookup, counted", "counted", u.counted);
+        countedHit.ratio = countedHit.result.rps / plain.result.rps;
+        trackerProof[`counted_to_cached_${size}`] = countedHit.result.rps / hit.result.rps;
+      }
       byteHit.ratio = byteHit.result.rps / plain.result.rps;
       hit.ratio = hit.result.rps / plain.result.rps;
       miss.ratio = miss.result.rps / plain.result.rps;
@@ -580,6 +616,13 @@ async function main(): Promise<void> {
           `(${trackerProof[`connections_new_${size}`]} opened during the run, ${trackerProof[`time_wait_added_${size}`]} closed); ` +
           `${fmt(trackerProof[`uncached_to_cached_${size}`], 2)} of cached req/s`,
       );
+    }
+    for (const size of Object.keys(objects)) {
+      if (trackerProof[`counted_to_cached_${size}`] !== undefined) {
+        console.log(
+          `counters ${size}: ${fmt(trackerProof[`counted_to_cached_${size}`], 2)} of the uncounted cached req/s`,
+        );
+      }
     }
     console.log(
       `gateway PUT: ${fmt(gatewayPut.rps / directPut.rps, 2)} of a PUT straight to the storage node, ` +

@@ -115,6 +115,8 @@ export function renderFromEnvironment(env) {
   const noverify = flag("MOGILEFS_NOVERIFY", "on");
   const cacheEnabled = flag("MOGILEFS_CACHE", "on");
   const statusEnabled = flag("MOGILEFS_STATUS", "on");
+  // Counters cost a little JavaScript per answer (BENCHMARKS.md): off to spare it.
+  const statusCounters = flag("MOGILEFS_STATUS_COUNTERS", "on");
   const statusAllow = value("MOGILEFS_STATUS_ALLOW", "127.0.0.1,::1")
     .split(/[\s,]+/)
     .filter((a) => a !== "");
@@ -185,7 +187,11 @@ export function renderFromEnvironment(env) {
     cache,
     storage,
     locations: [{ path: location, domain: domain || "-", methods, list, noverify }],
-    status: { enabled: statusEnabled, counters: countersAvailable(), allow: statusAllow },
+    status: {
+      enabled: statusEnabled,
+      counters: statusCounters && countersAvailable(),
+      allow: statusAllow,
+    },
   };
   // MOGILEFS_TRACKERS, _RUNTIME_DIR, _CACHE_PATH, _CACHE_TTL and _STORAGE_ALLOW are
   // read by build/config.mjs itself, as for `node build.mjs`.

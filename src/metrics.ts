@@ -106,6 +106,9 @@ const CACHE_RESULTS = ["HIT", "MISS", "EXPIRED", "STALE", "UPDATING", "BYPASS", 
 // Entries of an $upstream_status or $upstream_response_time value:
 // "502, 504 : 404" -> ["502", "504", "404"].
 function entries(value: string): string[] {
+  if (value === "") {
+    return [];
+  }
   return value
     .split(/\s*[,:]\s*/)
     .map((s) => s.trim())

@@ -37,15 +37,18 @@ export function count(r: NginxHTTPRequest): void {
   if (dict === null) {
     return;
   }
+  // This runs for every answer: read only the variables that can matter (a
+  // cached read has no lookup time, only a PUT has a body length).
+  const lookupStatus = variable(r, "mogilefs_lookup_status");
   const facts: RequestFacts = {
     method: r.method,
     status: r.status,
     cache: variable(r, "mogilefs_cache"),
-    lookupStatus: variable(r, "mogilefs_lookup_status"),
-    lookupTime: variable(r, "mogilefs_lookup_time"),
+    lookupStatus: lookupStatus,
+    lookupTime: lookupStatus === "" ? "" : variable(r, "mogilefs_lookup_time"),
     trackerError: variable(r, "mogilefs_error"),
     storageStatus: variable(r, "upstream_status"),
-    contentLength: variable(r, "content_length"),
+    contentLength: r.method === "PUT" ? variable(r, "content_length") : "",
   };
   const adds = increments(facts);
   try {

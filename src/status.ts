@@ -155,6 +155,20 @@ function number(value: number): string {
   return String(Math.round(value * 1e9) / 1e9);
 }
 
+// One gauge with a sample per tracker.
+function trackerGauge(
+  lines: string[],
+  trackers: TrackerCheck[],
+  name: string,
+  help: string,
+  value: (t: TrackerCheck) => number,
+): void {
+  lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+  for (let i = 0; i < trackers.length; i++) {
+    lines.push(`${series(name, [["tracker", trackers[i].tracker]])} ${number(value(trackers[i]))}`);
+  }
+}
+
 function gauges(input: StatusInput): string[] {
   const lines = [
     "# HELP mogilefs_gateway_info The module's version and the njs engine running it.",
@@ -168,26 +182,20 @@ function gauges(input: StatusInput): string[] {
     `mogilefs_gateway_counters_kept ${input.countersKept ? 1 : 0}`,
   ];
   if (input.trackers.length > 0) {
-    lines.push(
-      "# HELP mogilefs_gateway_tracker_up 1 when the tracker answered noop within the timeout.",
-      "# TYPE mogilefs_gateway_tracker_up gauge",
+    trackerGauge(
+      lines,
+      input.trackers,
+      "mogilefs_gateway_tracker_up",
+      "1 when the tracker answered noop within the timeout.",
+      (t) => (t.up ? 1 : 0),
     );
-    for (let i = 0; i < input.trackers.length; i++) {
-      const t = input.trackers[i];
-      lines.push(
-        `${series("mogilefs_gateway_tracker_up", [["tracker", t.tracker]])} ${t.up ? 1 : 0}`,
-      );
-    }
-    lines.push(
-      "# HELP mogilefs_gateway_tracker_noop_seconds Time the tracker took to answer noop (or to fail).",
-      "# TYPE mogilefs_gateway_tracker_noop_seconds gauge",
+    trackerGauge(
+      lines,
+      input.trackers,
+      "mogilefs_gateway_tracker_noop_seconds",
+      "Time the tracker took to answer noop (or to fail).",
+      (t) => t.seconds,
     );
-    for (let i = 0; i < input.trackers.length; i++) {
-      const t = input.trackers[i];
-      lines.push(
-        `${series("mogilefs_gateway_tracker_noop_seconds", [["tracker", t.tracker]])} ${number(t.seconds)}`,
-      );
-    }
   }
   return lines;
 }

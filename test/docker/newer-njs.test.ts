@@ -93,6 +93,17 @@ describe.skipIf(rootfses.length === 0)("newer njs engines", () => {
       // njs 0.8.0 and later: the status location keeps counters in ngx.shared.
       const http = readFileSync(join(outside, "conf", "http.conf"), "utf8");
       expect(http).toMatch(/^js_shared_dict_zone zone=mogilefs_metrics:1m type=number;$/m);
+      const uncounted = inRoot(rootfs, ["sh", `${work}/40-mogilefs.sh`], {
+        ...env,
+        MOGILEFS_NGINX_DIR: `${work}/uncounted`,
+        MOGILEFS_TRACKERS: "127.0.0.1:7001",
+        MOGILEFS_DOMAIN: "files",
+        MOGILEFS_STATUS_COUNTERS: "off",
+      });
+      expect(uncounted.status, uncounted.out).toBe(0);
+      expect(readFileSync(join(outside, "uncounted", "http.conf"), "utf8")).not.toContain(
+        "js_shared_dict_zone",
+      );
       const bad = inRoot(rootfs, ["sh", `${work}/40-mogilefs.sh`], {
         ...env,
         MOGILEFS_NGINX_DIR: `${work}/bad`,
