@@ -546,10 +546,18 @@ async function main(): Promise<void> {
       }
       const byteHit = await run("gateway, byte cache", "bytes", u.bytes);
       if (u.counted) {
+        // Counted and uncounted alternate twice, so the machine's drift over the
+        // run does not pass for the counters' cost.
         await wrk(u.counted, opts, get, 2);
-        const countedHit = await run("gateway, cached lookup, counted", "counted", u.counted);
-        countedHit.ratio = countedHit.result.rps / plain.result.rps;
-        trackerProof[`counted_to_cached_${size}`] = countedHit.result.rps / hit.result.rps;
+        let counted = 0;
+        let uncounted = 0;
+        for (let i = 0; i < 2; i++) {
+          uncounted += (await wrk(u.cached, opts, get)).rps;
+          const row = await run("gateway, cached lookup, counted", "counted", u.counted);
+          row.ratio = row.result.rps / plain.result.rps;
+          counted += row.result.rps;
+        }
+        trackerProof[`counted_to_cached_${size}`] = counted / uncounted;
       }
       byteHit.ratio = byteHit.result.rps / plain.result.rps;
       hit.ratio = hit.result.rps / plain.result.rps;
@@ -620,7 +628,7 @@ async function main(): Promise<void> {
     for (const size of Object.keys(objects)) {
       if (trackerProof[`counted_to_cached_${size}`] !== undefined) {
         console.log(
-          `counters ${size}: ${fmt(trackerProof[`counted_to_cached_${size}`], 2)} of the uncounted cached req/s`,
+          `counters ${size}: ${fmt(trackerProof[`counted_to_cached_${size}`], 2)} of the uncounted cached req/s (two runs each, alternating)`,
         );
       }
     }

@@ -100,42 +100,105 @@ export type RequestFacts = {
 
 export type Increment = { series: string; by: number };
 
-const METHODS = ["GET", "HEAD", "PUT", "DELETE"];
-const CACHE_RESULTS = ["HIT", "MISS", "EXPIRED", "STALE", "UPDATING", "BYPASS", "REVALIDATED"];
+// Everything below runs for every answer when counters are on. In the njs
+// engine an array or object literal, a template string, map() or join() each
+// cost a microsecond or more, so this path adds strings with + and calls a sink
+// instead of building lists (about 1 us per answer instead of 30).
 
-// Entries of an $upstream_status or $upstream_response_time value:
-// "502, 504 : 404" -> ["502", "504", "404"].
-function entries(value: string): string[] {
-  if (value === "") {
-    return [];
+// Entries of an $upstream_status or $upstream_response_time value, as nginx
+// writes them ("502, 504 : 404"): how many there are, and their sum (NaN when
+// none is a number). By hand, without callbacks.
+function isSeparator(c: number): boolean {
+  return c === 44 || c === 58; // "," or ":"
+}
+
+function entryAt(value: string, start: number, end: number): string {
+  const entry = value.slice(start, end).trim();
+  return entry === "-" ? "" : entry;
+}
+
+function countEntries(value: string): number {
+  let count = 0;
+  let start = 0;
+  for (let i = 0; i <= value.length; i++) {
+    if (i === value.length || isSeparator(value.charCodeAt(i))) {
+      if (entryAt(value, start, i) !== "") {
+        count++;
+      }
+      start = i + 1;
+    }
   }
-  return value
-    .split(/\s*[,:]\s*/)
-    .map((s) => s.trim())
-    .filter((s) => s !== "" && s !== "-");
+  return count;
+}
+
+function sumEntries(value: string): number {
+  let sum = Number.NaN;
+  let start = 0;
+  for (let i = 0; i <= value.length; i++) {
+    if (i === value.length || isSeparator(value.charCodeAt(i))) {
+      const entry = entryAt(value, start, i);
+      const n = entry === "" ? Number.NaN : Number(entry);
+      if (!Number.isNaN(n)) {
+        sum = Number.isNaN(sum) ? n : sum + n;
+      }
+      start = i + 1;
+    }
+  }
+  return sum;
 }
 
 // A label value as Prometheus text needs it: backslash, quote and newline escaped.
 export function labelValue(value: string): string {
+  if (value.indexOf("\\") < 0 && value.indexOf('"') < 0 && value.indexOf("\n") < 0) {
+    return value;
+  }
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
 export function series(name: string, labels: Array<[string, string]>): string {
-  if (labels.length === 0) {
-    return name;
+  let text = name;
+  for (let i = 0; i < labels.length; i++) {
+    text += (i === 0 ? "{" : ",") + labels[i][0] + '="' + labelValue(labels[i][1]) + '"';
   }
-  const parts = labels.map((l) => `${l[0]}="${labelValue(l[1])}"`);
-  return `${name}{${parts.join(",")}}`;
+  return labels.length === 0 ? text : text + "}";
 }
 
 // Label values come from a small known set, so a client cannot grow the
 // dictionary with methods or codes of its own.
 function methodLabel(method: string): string {
-  return METHODS.indexOf(method) >= 0 ? method : "other";
+  return method === "GET" || method === "HEAD" || method === "PUT" || method === "DELETE"
+    ? method
+    : "other";
 }
 
+// A tracker's error code: lower-case letters, digits and "_", at most 40.
 function codeLabel(code: string): string {
-  return /^[a-z][a-z0-9_]{0,39}$/.test(code) ? code : "other";
+  if (code.length > 40) {
+    return "other";
+  }
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    const letter = c >= 97 && c <= 122;
+    if (!(letter || (i > 0 && ((c >= 48 && c <= 57) || c === 95)))) {
+      return "other";
+    }
+  }
+  return code === "" ? "other" : code;
+}
+
+function cacheLabel(cache: string): string {
+  switch (cache) {
+    case "HIT":
+    case "MISS":
+    case "EXPIRED":
+    case "STALE":
+    case "UPDATING":
+    case "BYPASS":
+    case "REVALIDATED":
+      return cache.toLowerCase();
+    default:
+      return "";
+  }
 }
 
 // The bucket a duration falls in: its upper bound, or "+Inf".
@@ -148,66 +211,61 @@ export function bucketOf(seconds: number): string {
   return "+Inf";
 }
 
-// What one answered request adds to the counters. The histogram is kept as one
-// count per bucket (not cumulative); the status output adds them up.
-export function increments(facts: RequestFacts): Increment[] {
-  const out: Increment[] = [];
-  const add = (name: string, labels: Array<[string, string]>, by: number): void => {
-    out.push({ series: series(name, labels), by: by });
-  };
+export type Sink = (series: string, by: number) => void;
+
+// What one answered request adds to the counters, handed to `add` series by
+// series. The histogram is kept as one count per bucket (not cumulative); the
+// status output adds them up.
+export function addIncrements(facts: RequestFacts, add: Sink): void {
   add(
-    "mogilefs_gateway_requests_total",
-    [
-      ["method", methodLabel(facts.method)],
-      ["status", String(facts.status)],
-    ],
+    'mogilefs_gateway_requests_total{method="' +
+      methodLabel(facts.method) +
+      '",status="' +
+      facts.status +
+      '"}',
     1,
   );
-  const trackersTried = entries(facts.lookupStatus);
-  const cache = facts.cache.toUpperCase();
-  if (CACHE_RESULTS.indexOf(cache) >= 0) {
-    add("mogilefs_gateway_lookups_total", [["cache", cache.toLowerCase()]], 1);
-  } else if (trackersTried.length > 0) {
-    add("mogilefs_gateway_lookups_total", [["cache", "uncached"]], 1);
+  const trackersTried = countEntries(facts.lookupStatus);
+  const cache = cacheLabel(facts.cache.toUpperCase());
+  if (cache !== "" || trackersTried > 0) {
+    add('mogilefs_gateway_lookups_total{cache="' + (cache || "uncached") + '"}', 1);
   }
-  if (trackersTried.length > 0) {
-    add("mogilefs_gateway_tracker_lookups_total", [], 1);
-    if (trackersTried.length > 1) {
-      add("mogilefs_gateway_tracker_failovers_total", [], trackersTried.length - 1);
+  if (trackersTried > 0) {
+    add("mogilefs_gateway_tracker_lookups_total", 1);
+    if (trackersTried > 1) {
+      add("mogilefs_gateway_tracker_failovers_total", trackersTried - 1);
     }
-    const times = entries(facts.lookupTime);
-    let seconds = 0;
-    let timed = false;
-    for (let i = 0; i < times.length; i++) {
-      const t = Number(times[i]);
-      if (!Number.isNaN(t)) {
-        seconds += t;
-        timed = true;
-      }
-    }
-    if (timed) {
-      const name = "mogilefs_gateway_lookup_duration_seconds";
-      add(`${name}_bucket`, [["le", bucketOf(seconds)]], 1);
-      add(`${name}_sum`, [], seconds);
-      add(`${name}_count`, [], 1);
+    const seconds = sumEntries(facts.lookupTime);
+    if (!Number.isNaN(seconds)) {
+      add('mogilefs_gateway_lookup_duration_seconds_bucket{le="' + bucketOf(seconds) + '"}', 1);
+      add("mogilefs_gateway_lookup_duration_seconds_sum", seconds);
+      add("mogilefs_gateway_lookup_duration_seconds_count", 1);
     }
   }
   // A cached "unknown key" carries the code too, but no tracker said it now;
   // writes ask trackers without the lookup, and set the code themselves.
-  const asked = trackersTried.length > 0 || facts.method === "PUT" || facts.method === "DELETE";
+  const asked = trackersTried > 0 || facts.method === "PUT" || facts.method === "DELETE";
   if (facts.trackerError !== "" && asked) {
-    add("mogilefs_gateway_tracker_errors_total", [["code", codeLabel(facts.trackerError)]], 1);
+    add('mogilefs_gateway_tracker_errors_total{code="' + codeLabel(facts.trackerError) + '"}', 1);
   }
-  const storageTried = entries(facts.storageStatus);
-  if (storageTried.length > 1) {
-    add("mogilefs_gateway_path_failovers_total", [], storageTried.length - 1);
+  const storageTried = countEntries(facts.storageStatus);
+  if (storageTried > 1) {
+    add("mogilefs_gateway_path_failovers_total", storageTried - 1);
   }
   if (facts.method === "PUT" && facts.status === 201) {
-    add("mogilefs_gateway_uploads_total", [], 1);
+    add("mogilefs_gateway_uploads_total", 1);
     const bytes = Number(facts.contentLength);
     if (facts.contentLength !== "" && Number.isFinite(bytes) && bytes > 0) {
-      add("mogilefs_gateway_uploaded_bytes_total", [], bytes);
+      add("mogilefs_gateway_uploaded_bytes_total", bytes);
     }
   }
+}
+
+// The same as a list, for tests and tools.
+export function increments(facts: RequestFacts): Increment[] {
+  const out: Increment[] = [];
+  addIncrements(facts, (name, by) => {
+    out.push({ series: name, by: by });
+  });
   return out;
 }

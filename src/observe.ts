@@ -1,7 +1,7 @@
 // Handlers for counting, status and health. Counting runs as a js_header_filter
 // in the gateway's locations, only where the build rendered it (njs with
 // ngx.shared); status and health run in their own locations.
-import { increments, type RequestFacts } from "./metrics";
+import { addIncrements, type RequestFacts } from "./metrics";
 import {
   healthAnswer,
   prometheusText,
@@ -50,11 +50,10 @@ export function count(r: NginxHTTPRequest): void {
     storageStatus: variable(r, "upstream_status"),
     contentLength: r.method === "PUT" ? variable(r, "content_length") : "",
   };
-  const adds = increments(facts);
   try {
-    for (let i = 0; i < adds.length; i++) {
-      dict.incr(adds[i].series, adds[i].by, 0);
-    }
+    addIncrements(facts, (name, by) => {
+      dict.incr(name, by, 0);
+    });
   } catch (e) {
     // A full zone must not fail the request: the answer goes out uncounted.
     r.warn(`mogilefs: counters not updated: ${(e as Error).message}`);

@@ -102,6 +102,19 @@ describe("increments", () => {
     expect(a['mogilefs_gateway_requests_total{method="other",status="405"}']).toBe(1);
     expect(a['mogilefs_gateway_tracker_errors_total{code="other"}']).toBe(1);
   });
+
+  test("tracker codes of letters, digits and _ are kept; others are folded", () => {
+    const code = (c: string) =>
+      Object.keys(added(facts({ method: "DELETE", status: 502, trackerError: c }))).filter(
+        (k) => k.indexOf("tracker_errors") >= 0,
+      );
+    expect(code("no_devices")).toEqual([
+      'mogilefs_gateway_tracker_errors_total{code="no_devices"}',
+    ]);
+    expect(code("err2")).toEqual(['mogilefs_gateway_tracker_errors_total{code="err2"}']);
+    expect(code("2err")).toEqual(['mogilefs_gateway_tracker_errors_total{code="other"}']);
+    expect(code("a".repeat(41))).toEqual(['mogilefs_gateway_tracker_errors_total{code="other"}']);
+  });
 });
 
 describe("series and buckets", () => {
