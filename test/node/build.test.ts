@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { nginxFeatures } from "../../build/features.mjs";
 import { findUnsupportedInText } from "../../build/njs-subset.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -87,7 +88,15 @@ describe("node build.mjs", () => {
   function projectCopy(): string {
     const dir = mkdtempSync(path.join(tmpdir(), "njs-mogilefs-build-"));
     copies.push(dir);
-    for (const part of ["build.mjs", "build", "src", "test/unit", "test/njs", "tsconfig.json"]) {
+    for (const part of [
+      "build.mjs",
+      "build",
+      "src",
+      "nginx",
+      "test/unit",
+      "test/njs",
+      "tsconfig.json",
+    ]) {
       cpSync(path.join(root, part), path.join(dir, part), { recursive: true });
     }
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
@@ -109,6 +118,30 @@ describe("node build.mjs", () => {
     const code = readFileSync(path.join(dir, "dist/mogilefs.js"), "utf8");
     expect(code).toMatch(/\nexport default [A-Za-z_$][\w$]*;\n$/);
     expect(code.match(/\bexport\b/g)).toHaveLength(1);
+  });
+
+  test('resolves status.counters "auto" by asking this host\'s nginx, and says what it chose', () => {
+    const dir = projectCopy();
+    const out = path.join(dir, "conf");
+    const config = path.join(dir, "gateway.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        trackers: ["127.0.0.1:7001"],
+        runtimeDir: out,
+        cache: { path: path.join(dir, "cache") },
+        status: { enabled: true },
+      }),
+    );
+    const result = build(dir, ["--config", config, "--out", out]);
+    expect(result.status, result.stderr).toBe(0);
+    const has = nginxFeatures()?.sharedDict === true;
+    expect(result.stdout).toContain(`build: status.counters auto: ${has ? "on" : "off"}: `);
+    const http = readFileSync(path.join(out, "http.conf"), "utf8");
+    expect(/^js_shared_dict_zone /m.test(http)).toBe(has);
+    expect(readFileSync(path.join(out, "server.conf"), "utf8")).toContain(
+      "js_content mogilefs.health;",
+    );
   });
 
   test("stops on a class in src/, naming file, line and construct", () => {
