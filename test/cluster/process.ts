@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { registerDaemon, unregisterDaemon } from "./reaper";
 
 // A daemon the cluster started: its output goes to a log file so a failed test can
 // print what the daemon said, and stop() waits until the process is really gone.
@@ -22,6 +23,11 @@ export function spawnDaemon(
   const fd = openSync(logPath, "a");
   const child = spawn(command, args, { stdio: ["ignore", fd, fd] });
   closeSync(fd);
+  // Known to the next run, should this process be killed before it stops them.
+  const pid = child.pid;
+  if (pid !== undefined) {
+    registerDaemon(pid, name);
+  }
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null)));
     child.on("error", () => resolve(-1));
@@ -45,7 +51,12 @@ export function spawnDaemon(
     },
   };
   running.add(daemon);
-  exited.then(() => running.delete(daemon));
+  exited.then(() => {
+    running.delete(daemon);
+    if (pid !== undefined) {
+      unregisterDaemon(pid);
+    }
+  });
   return daemon;
 }
 

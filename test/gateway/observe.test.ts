@@ -87,6 +87,19 @@ function delta(before: Map<string, number>, after: Map<string, number>, series: 
   return (after.get(series) ?? 0) - (before.get(series) ?? 0);
 }
 
+// The access log line that `match` picks. nginx writes it after the answer has
+// gone out, so a client can be quicker than the log: wait for it.
+async function logLine(log: () => string, match: (line: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const line = log().split("\n").filter(match).pop();
+    if (line !== undefined || Date.now() > deadline) {
+      return line ?? "";
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // Waits until the health location says `expected` (trackers' state settles).
 async function healthBecomes(g: Gateway, status: number, contains: string): Promise<string> {
   const deadline = Date.now() + 15_000;
@@ -244,9 +257,10 @@ describe("the mogilefs_gateway log format", () => {
     expect((await fetchRaw(url, { method: "PUT", body: Buffer.from("hello\n") })).status).toBe(201);
     expect((await get(url)).status).toBe(200);
     expect((await get(`${g.url}/files/${prefix}unknown`)).status).toBe(404);
-    // nginx writes the log line after the answer: give it a moment.
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = readFileSync(join(g.dir, "gateway.log"), "utf8").trim().split("\n");
+    // nginx writes a log line after the answer: wait for the last one.
+    const gatewayLog = () => readFileSync(join(g.dir, "gateway.log"), "utf8");
+    await logLine(gatewayLog, (l) => l.includes(`"GET /files/${prefix}unknown `));
+    const lines = gatewayLog().trim().split("\n");
     const hit = FIELDS.exec(lines.find((l) => l.includes(`"GET /files/${key} `)) ?? "");
     expect(hit, lines.join("\n")).not.toBeNull();
     const [, client, , request, status, bytes, , domain, loggedKey, cache] = hit ?? [];
@@ -354,11 +368,7 @@ describe.skipIf(!counting)("counters (ngx.shared)", () => {
       // which every later read tries first.
       const url = `${g.url}/files/${key}`;
       expect((await get(url)).status, g.errorLog()).toBe(200);
-      const line = g
-        .accessLog()
-        .split("\n")
-        .filter((l) => l.includes(key))
-        .pop();
+      const line = await logLine(g.accessLog, (l) => l.includes(key));
       const served = / path=(\S+)/.exec(line ?? "")?.[1] ?? "";
       expect(served, line).toMatch(/^http:\/\//);
       expect([200, 204]).toContain((await fetchRaw(served, { method: "DELETE" })).status);

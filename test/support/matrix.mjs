@@ -147,14 +147,25 @@ function ensureRootfs(suite) {
   console.log(`matrix: debootstrap ${suite} into ${target} (once; reused afterwards)`);
   // debootstrap blocks service starts itself while it installs (its own policy-rc.d
   // and a fake start-stop-daemon), so the packaged nginx never starts on port 80.
-  const made = run(
-    "debootstrap",
-    ["--variant=minbase", `--include=${PACKAGES.join(",")}`, suite, partial, mirror],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  // A mirror can drop a download now and then: one more try before giving up.
+  let made = null;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    removeTree(partial);
+    made = run(
+      "debootstrap",
+      ["--variant=minbase", `--include=${PACKAGES.join(",")}`, suite, partial, mirror],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    if (made.status === 0) {
+      break;
+    }
+    console.log(
+      `matrix: debootstrap ${suite} failed (status ${made.status}), attempt ${attempt} of 2`,
+    );
+  }
   if (made.status !== 0) {
     removeTree(partial);
-    throw new Error(`debootstrap ${suite} failed (status ${made.status})`);
+    throw new Error(`debootstrap ${suite} failed twice (status ${made.status}) from ${mirror}`);
   }
   // For any later apt-get inside: no service starts, and unstable's Release file may
   // be past its Valid-Until date.
