@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     trackers: cluster.trackers.map((t) => t.address),
     port,
     dir: gatewayDir,
+    // Status and health for this machine only (counters where njs has ngx.shared).
+    config: { status: { enabled: true } },
     serverExtra: `
     # The location an operator would write: domain "files", open for reads and
     # writes (a real site would allow writes to its own clients only).
@@ -65,6 +67,8 @@ Try it:
   curl "${url}/?prefix=docs/"                      # list keys (JSON)
   curl -i -X DELETE ${url}/docs/readme.md           # DELETE: 204
   curl -i ${url}/docs/readme.md                     # now 404
+  curl ${gateway.url}/_mogilefs/health                 # 200 while a tracker answers
+  curl "${gateway.url}/_mogilefs/status?format=prometheus"   # trackers, counters
 
 Or store a file the way any MogileFS client does, straight to tracker and storage:
   node dist/cluster/upload.mjs ${tracker} files hello.txt README.md
