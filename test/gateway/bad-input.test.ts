@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { printLogsOnFailure, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { gatewayLogsOnFailure, mogilefsLocation } from "./suite";
 
 const cluster = useCluster({ trackers: 2, storageHosts: 2 });
 const prefix = uniquePrefix("bad-input");
@@ -16,12 +17,7 @@ beforeAll(async () => {
   const c = cluster();
   gateway = await startGateway({
     trackers: c.trackers.map((t) => t.address),
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${c.domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      include conf/location.conf;
-    }`,
+    serverExtra: mogilefsLocation("/files/", { domain: c.domain, methods: "GET HEAD PUT DELETE" }),
   });
 });
 
@@ -31,8 +27,7 @@ afterAll(async () => {
 
 function g(): Gateway {
   const current = gateway as Gateway;
-  printLogsOnFailure(cluster);
-  onTestFailed(() => console.error(`gateway error log:\n${current.errorLog()}`));
+  gatewayLogsOnFailure(cluster, current);
   return current;
 }
 

@@ -13,7 +13,8 @@ import {
   uniquePrefix,
   useCluster,
 } from "../cluster/vitest-cluster";
-import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { fetchRaw } from "./gateway";
+import { mogilefsLocation, useGateway } from "./suite";
 
 // One storage host: every file of this suite lives on the node the test stops.
 const cluster = useCluster({
@@ -24,27 +25,22 @@ const cluster = useCluster({
 const prefix = uniquePrefix("byte-cache");
 const cacheDir = mkdtempSync(join(tmpdir(), "njs-mogilefs-byte-cache-"));
 
-let gatewayPromise: Promise<Gateway> | undefined;
-function gateway(): Promise<Gateway> {
-  gatewayPromise ??= startGateway({
-    trackers: cluster().trackers.map((t) => t.address),
+const gateway = useGateway(
+  () => ({
     config: {
       byteCache: { enabled: true, path: cacheDir },
       storage: { connectTimeout: "1s", readTimeout: "2s" },
     },
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      set $mogilefs_class one;
-      include conf/location.conf;
-    }`,
-  });
-  return gatewayPromise;
-}
+    serverExtra: mogilefsLocation("/files/", {
+      domain: cluster().domain,
+      methods: "GET HEAD PUT DELETE",
+      class: "one",
+    }),
+  }),
+  cluster,
+);
 
-afterAll(async () => {
-  await (await gatewayPromise)?.stop();
+afterAll(() => {
   rmSync(cacheDir, { recursive: true, force: true });
 });
 

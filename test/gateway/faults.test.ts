@@ -7,14 +7,10 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, onTestFailed } from "vitest";
 import { closeTrackerConnections, expectOk, trackerCommand } from "../cluster/client";
 import { storeFile } from "../cluster/files";
-import {
-  itLocalOnly,
-  printLogsOnFailure,
-  uniquePrefix,
-  useCluster,
-} from "../cluster/vitest-cluster";
+import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { type FaultyStorage, startFaultyStorage, startSlowTracker } from "./faults";
 import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { gatewayLogsOnFailure, mogilefsLocation } from "./suite";
 
 const cluster = useCluster({ trackers: 2, storageHosts: 2 });
 const prefix = uniquePrefix("faults");
@@ -22,12 +18,7 @@ const proxies: FaultyStorage[] = [];
 let gateway: Gateway | undefined;
 
 function location(domain: string): string {
-  return `
-    location /files/ {
-      set $mogilefs_domain ${domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      include conf/location.conf;
-    }`;
+  return mogilefsLocation("/files/", { domain, methods: "GET HEAD PUT DELETE" });
 }
 
 beforeAll(async () => {
@@ -65,8 +56,7 @@ function g(): Gateway {
     throw new Error("gateway not started");
   }
   const current = gateway;
-  printLogsOnFailure(cluster);
-  onTestFailed(() => console.error(`gateway error log:\n${current.errorLog()}`));
+  gatewayLogsOnFailure(cluster, current);
   return current;
 }
 

@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { afterAll, expect, it, onTestFailed } from "vitest";
 import { printLogsOnFailure, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { type Gateway, startGateway } from "./gateway";
+import { mogilefsLocation } from "./suite";
 
 const GIB = 1024 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
@@ -101,13 +102,9 @@ it("stores and serves 1 GiB with nginx worker memory growing under 10 MB", async
   const c = cluster();
   gateway = await startGateway({
     trackers: c.trackers.map((t) => t.address),
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${c.domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      client_max_body_size 0;
-      include conf/location.conf;
-    }`,
+    serverExtra: mogilefsLocation("/files/", { domain: c.domain, methods: "GET HEAD PUT DELETE" }, [
+      "client_max_body_size 0;",
+    ]),
   });
   const g = gateway;
   onTestFailed(() => console.error(`gateway error log:\n${g.errorLog()}`));

@@ -6,17 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { describe, expect, it } from "vitest";
 import { trackerCommand } from "../cluster/client";
 import { storeFile } from "../cluster/files";
-import {
-  itLocalOnly,
-  printLogsOnFailure,
-  uniquePrefix,
-  useCluster,
-} from "../cluster/vitest-cluster";
+import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { parsePrometheus } from "../support/prometheus";
-import { fetchRaw, type Gateway, gatewayFeatures, startGateway } from "./gateway";
+import { fetchRaw, type Gateway, gatewayFeatures } from "./gateway";
+import { gatewayLogsOnFailure, mogilefsLocation, useGateway } from "./suite";
 
 const cluster = useCluster({
   trackers: 2,
@@ -26,10 +22,8 @@ const cluster = useCluster({
 const prefix = uniquePrefix("observe");
 const counting = gatewayFeatures().sharedDict;
 
-let gatewayPromise: Promise<Gateway> | undefined;
-function gateway(): Promise<Gateway> {
-  gatewayPromise ??= startGateway({
-    trackers: cluster().trackers.map((t) => t.address),
+const gateway = useGateway(
+  () => ({
     config: {
       cache: { ttl: "30s", unknownKeyTtl: "30s" },
       tracker: { readTimeout: "1s", failTimeout: "1s" },
@@ -37,33 +31,19 @@ function gateway(): Promise<Gateway> {
     },
     // The documented log format, from http.conf, next to the harness's own log.
     httpExtra: "  access_log gateway.log mogilefs_gateway;",
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_methods "GET PUT DELETE";
-      include conf/location.conf;
-    }`,
-  }).then((g) => {
-    started = g;
-    return g;
-  });
-  return gatewayPromise;
-}
+    serverExtra: mogilefsLocation("/files/", {
+      domain: cluster().domain,
+      methods: "GET PUT DELETE",
+    }),
+  }),
+  cluster,
+);
 
-afterAll(async () => {
-  await (await gatewayPromise)?.stop();
-});
-
-let started: Gateway | undefined;
-
-// A failing test shows why from the gateway's side too.
-function printGatewayLogOnFailure(): void {
-  printLogsOnFailure(cluster);
-  onTestFailed(() => {
-    if (started) {
-      console.error(`gateway error log:\n${started.errorLog()}`);
-    }
-  });
+// Call first thing in a test: a failing test shows the gateway's error log too.
+async function logsOnFailure(): Promise<Gateway> {
+  const g = await gateway();
+  gatewayLogsOnFailure(cluster, g);
+  return g;
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {
@@ -121,8 +101,7 @@ async function healthBecomes(g: Gateway, status: number, contains: string): Prom
 
 describe("health", () => {
   it("answers 200 with every tracker up, listing each", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     const reply = await get(`${g.url}/_mogilefs/health`);
     const body = reply.body.toString();
     expect(reply.status, body + g.errorLog()).toBe(200);
@@ -137,8 +116,7 @@ describe("health", () => {
     "follows trackers going down, hanging and coming back",
     "stops and pauses the cluster's trackers",
     async () => {
-      printGatewayLogOnFailure();
-      const g = await gateway();
+      const g = await logsOnFailure();
       const [first, second] = cluster().trackers;
       await cluster().killTracker(0);
       let body = await healthBecomes(g, 200, "ok: 1 of 2");
@@ -163,8 +141,7 @@ describe("health", () => {
   );
 
   it("refuses clients outside status.allow", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     for (const path of ["/_mogilefs/health", "/_mogilefs/status"]) {
       const reply = await fetchRaw(`${g.url}${path}`, { localAddress: "127.0.0.2" });
       expect(reply.status, path).toBe(403);
@@ -180,8 +157,7 @@ describe("health", () => {
 
 describe("status", () => {
   it("answers JSON by default, with each tracker's state", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     const json = await statusJson(g);
     expect(json.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(json.njs).toMatch(/^\d+\.\d+\.\d+$/);
@@ -194,8 +170,7 @@ describe("status", () => {
   });
 
   it("answers Prometheus text for ?format=prometheus and for Accept: text/plain", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     for (const reply of [
       await get(`${g.url}/_mogilefs/status?format=prometheus`),
       await get(`${g.url}/_mogilefs/status`, { Accept: "text/plain;version=0.0.4" }),
@@ -221,8 +196,7 @@ describe("status", () => {
   it.skipIf(counting)(
     "without ngx.shared: says why, and which log variables carry each counter",
     async () => {
-      printGatewayLogOnFailure();
-      const g = await gateway();
+      const g = await logsOnFailure();
       const json = await statusJson(g);
       expect(json.counters.reason).toContain("has no ngx.shared");
       const names = json.counters.missing.map((m: { name: string }) => m.name);
@@ -250,8 +224,7 @@ describe("the mogilefs_gateway log format", () => {
     /^(\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\d+) ([\d.]+) domain=(\S*) key="([^"]*)" cache=(\S*) lookup=(\S*) lookup_time=(\S*) tracker=(\S*) error=(\S*) attempts=(\S*) path=(\S*) storage=(\S*)$/;
 
   it("logs what the lookup and the storage nodes did, as the README shows", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     const key = `${prefix}logged.txt`;
     const url = `${g.url}/files/${key}`;
     expect((await fetchRaw(url, { method: "PUT", body: Buffer.from("hello\n") })).status).toBe(201);
@@ -297,8 +270,7 @@ describe("the mogilefs_gateway log format", () => {
 
 describe.skipIf(!counting)("counters (ngx.shared)", () => {
   it("move as a scripted sequence of requests says", async () => {
-    printGatewayLogOnFailure();
-    const g = await gateway();
+    const g = await logsOnFailure();
     const key = `${prefix}scripted.bin`;
     const url = `${g.url}/files/${key}`;
     const body = randomBytes(4096);
@@ -344,8 +316,7 @@ describe.skipIf(!counting)("counters (ngx.shared)", () => {
     "count a path failover when a storage node lost its copy",
     "removes a file from the cluster's storage node",
     async () => {
-      printGatewayLogOnFailure();
-      const g = await gateway();
+      const g = await logsOnFailure();
       const c = cluster();
       const key = `${prefix}two-copies.bin`;
       const body = randomBytes(2048);
@@ -386,8 +357,7 @@ describe.skipIf(!counting)("counters (ngx.shared)", () => {
     "count tracker failovers while a tracker is down",
     "stops one of the cluster's trackers",
     async () => {
-      printGatewayLogOnFailure();
-      const g = await gateway();
+      const g = await logsOnFailure();
       const before = await counters(g);
       await cluster().killTracker(0);
       try {

@@ -4,18 +4,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import mysql from "mysql2/promise";
-import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { describe, expect, it, onTestFailed } from "vitest";
 import { closeTrackerConnections, trackerCommand } from "../cluster/client";
 import { storeFile } from "../cluster/files";
 import { isExternal } from "../cluster/harness";
 import type { DbConfig } from "../cluster/mariadb";
-import {
-  itLocalOnly,
-  printLogsOnFailure,
-  uniquePrefix,
-  useCluster,
-} from "../cluster/vitest-cluster";
+import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { gatewayLogsOnFailure, mogilefsLocation, useGateway } from "./suite";
 
 const cluster = useCluster({
   trackers: 2,
@@ -24,43 +20,23 @@ const cluster = useCluster({
 });
 const prefix = uniquePrefix("read");
 
-let gatewayPromise: Promise<Gateway> | undefined;
-// One gateway for the file, started after the cluster, with the location set up
-// the way an operator writes it.
-function gateway(): Promise<Gateway> {
-  gatewayPromise ??= startGateway({
-    trackers: cluster().trackers.map((t) => t.address),
+// One gateway for the file, with the locations set up the way an operator writes them.
+const gateway = useGateway(
+  () => ({
     config: {
       cache: { ttl: "2s", unknownKeyTtl: "1s" },
       storage: { connectTimeout: "1s", readTimeout: "2s" },
       tracker: { readTimeout: "1s", failTimeout: "1s" },
     },
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${cluster().domain};
-      include conf/location.conf;
-    }
-    location /browse/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_list on;
-      include conf/location.conf;
-    }
-    location /nodomain/ {
-      set $mogilefs_domain njs-mogilefs-no-such-domain;
-      include conf/location.conf;
-    }
-    location ~ ^/by-arg/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_key "$arg_k";
-      include conf/location.conf;
-    }`,
-  });
-  return gatewayPromise;
-}
-
-afterAll(async () => {
-  await (await gatewayPromise)?.stop();
-});
+    serverExtra: [
+      mogilefsLocation("/files/", { domain: cluster().domain }),
+      mogilefsLocation("/browse/", { domain: cluster().domain, list: "on" }),
+      mogilefsLocation("/nodomain/", { domain: "njs-mogilefs-no-such-domain" }),
+      mogilefsLocation("~ ^/by-arg/", { domain: cluster().domain, key: "$arg_k" }),
+    ].join(""),
+  }),
+  cluster,
+);
 
 function keyUrl(g: Gateway, key: string): string {
   return `${g.url}/files/${key.split("/").map(encodeURIComponent).join("/")}`;
@@ -117,13 +93,8 @@ function sha(bytes: Buffer): string {
 }
 
 async function logsOnFailure(): Promise<void> {
-  printLogsOnFailure(cluster);
   const g = await gateway();
-  onTestFailed(() => {
-    console.error(
-      `gateway error log:\n${g.errorLog()}\naccess log:\n${g.accessLog().slice(-3000)}`,
-    );
-  });
+  gatewayLogsOnFailure(cluster, g, () => `\naccess log:\n${g.accessLog().slice(-3000)}`);
 }
 
 describe("reading a stored key", () => {

@@ -8,6 +8,7 @@ import { Agent, request } from "node:http";
 import { afterAll, expect, it, onTestFailed } from "vitest";
 import { printLogsOnFailure, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { type Gateway, startGateway } from "./gateway";
+import { mogilefsLocation } from "./suite";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 150);
 const CLIENTS = 16;
@@ -127,12 +128,10 @@ it(
     const c = cluster();
     gateway = await startGateway({
       trackers: c.trackers.map((t) => t.address),
-      serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${c.domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      include conf/location.conf;
-    }`,
+      serverExtra: mogilefsLocation("/files/", {
+        domain: c.domain,
+        methods: "GET HEAD PUT DELETE",
+      }),
     });
     const g = gateway;
     onTestFailed(() => console.error(`gateway error log:\n${g.errorLog()}`));

@@ -5,16 +5,12 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
-import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { describe, expect, it } from "vitest";
 import { trackerCommand } from "../cluster/client";
 import type { DbConfig } from "../cluster/mariadb";
-import {
-  itLocalOnly,
-  printLogsOnFailure,
-  uniquePrefix,
-  useCluster,
-} from "../cluster/vitest-cluster";
-import { fetchRaw, type Gateway, startGateway } from "./gateway";
+import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
+import { fetchRaw, type Gateway } from "./gateway";
+import { gatewayLogsOnFailure, mogilefsLocation, useGateway } from "./suite";
 
 const cluster = useCluster({
   trackers: 2,
@@ -23,51 +19,33 @@ const cluster = useCluster({
 });
 const prefix = uniquePrefix("write");
 
-let gatewayPromise: Promise<Gateway> | undefined;
-function gateway(): Promise<Gateway> {
-  gatewayPromise ??= startGateway({
-    trackers: cluster().trackers.map((t) => t.address),
+const gateway = useGateway(
+  () => ({
     config: {
       storage: { connectTimeout: "1s", readTimeout: "2s" },
       tracker: { readTimeout: "2s", failTimeout: "1s" },
     },
-    serverExtra: `
-    location /files/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_methods "GET HEAD PUT DELETE";
-      client_max_body_size 0;
-      include conf/location.conf;
-    }
-    location /readonly/ {
-      set $mogilefs_domain ${cluster().domain};
-      include conf/location.conf;
-    }
-    location /small/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_methods "get put";
-      client_max_body_size 1k;
-      include conf/location.conf;
-    }
-    location /classy/ {
-      set $mogilefs_domain ${cluster().domain};
-      set $mogilefs_methods "GET PUT";
-      set $mogilefs_class njs-mogilefs-no-such-class;
-      include conf/location.conf;
-    }`,
-  });
-  return gatewayPromise;
-}
-
-afterAll(async () => {
-  await (await gatewayPromise)?.stop();
-});
+    serverExtra: [
+      mogilefsLocation("/files/", { domain: cluster().domain, methods: "GET HEAD PUT DELETE" }, [
+        "client_max_body_size 0;",
+      ]),
+      mogilefsLocation("/readonly/", { domain: cluster().domain }),
+      mogilefsLocation("/small/", { domain: cluster().domain, methods: "get put" }, [
+        "client_max_body_size 1k;",
+      ]),
+      mogilefsLocation("/classy/", {
+        domain: cluster().domain,
+        methods: "GET PUT",
+        class: "njs-mogilefs-no-such-class",
+      }),
+    ].join(""),
+  }),
+  cluster,
+);
 
 async function logsOnFailure(): Promise<Gateway> {
-  printLogsOnFailure(cluster);
   const g = await gateway();
-  onTestFailed(() => {
-    console.error(`gateway error log:\n${g.errorLog()}`);
-  });
+  gatewayLogsOnFailure(cluster, g);
   return g;
 }
 
