@@ -7,8 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { trackerCommand } from "../cluster/client";
-import { storeFile } from "../cluster/files";
+import { eventually, pathsFor, storeFile } from "../cluster/files";
 import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
 import { parsePrometheus } from "../support/prometheus";
 import { fetchRaw, type Gateway, gatewayFeatures } from "./gateway";
@@ -322,19 +321,11 @@ describe.skipIf(!counting)("counters (ngx.shared)", () => {
       const body = randomBytes(2048);
       await storeFile(c.trackers[0].address, c.domain, key, body, { class: "two" });
       // Both copies, so the key can survive losing one.
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const answer = await trackerCommand(c.trackers[0].address, "get_paths", {
-          domain: c.domain,
-          key,
-          noverify: "1",
-        });
-        if (answer.kind === "ok" && answer.args.paths === "2") {
-          break;
-        }
-        expect(Date.now() < deadline, "the second copy never appeared").toBe(true);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await eventually(
+        "the second copy",
+        () => pathsFor(c.trackers[0].address, c.domain, key),
+        (paths) => paths.length === 2,
+      );
       // The first read caches the lookup; its log line names the path it served,
       // which every later read tries first.
       const url = `${g.url}/files/${key}`;

@@ -6,7 +6,7 @@ import { type AddressInfo, createServer } from "node:net";
 import mysql from "mysql2/promise";
 import { describe, expect, it, onTestFailed } from "vitest";
 import { closeTrackerConnections, trackerCommand } from "../cluster/client";
-import { storeFile } from "../cluster/files";
+import { eventually, pathsFor, storeFile } from "../cluster/files";
 import { isExternal } from "../cluster/harness";
 import type { DbConfig } from "../cluster/mariadb";
 import { itLocalOnly, uniquePrefix, useCluster } from "../cluster/vitest-cluster";
@@ -48,21 +48,11 @@ async function storeAndWait(key: string, body: Buffer, copies = 1): Promise<void
   // its default class, and the tests that need two copies run locally only.
   await storeFile(c.trackers[0].address, c.domain, key, body, { class: copies > 1 ? "two" : "" });
   if (copies > 1) {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const answer = await trackerCommand(c.trackers[0].address, "get_paths", {
-        domain: c.domain,
-        key,
-        noverify: "1",
-      });
-      if (answer.kind === "ok" && Number(answer.args.paths) >= copies) {
-        return;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${key} did not reach ${copies} copies`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await eventually(
+      `${key} on ${copies} copies`,
+      () => pathsFor(c.trackers[0].address, c.domain, key),
+      (paths) => paths.length >= copies,
+    );
   }
 }
 
