@@ -21,7 +21,7 @@ import { resolveConfig } from "./build/config.mjs";
 import { nginxFeatures } from "./build/features.mjs";
 import { runMigrate } from "./build/migrate.mjs";
 import { bundleForNjsCli } from "./build/njs-cli.mjs";
-import { findUnsupportedInText } from "./build/njs-subset.mjs";
+import { findModuleLevelObjectsInText, findUnsupportedInText } from "./build/njs-subset.mjs";
 import { renderSnippets } from "./build/render.mjs";
 import { typecheck } from "./build/typecheck.mjs";
 
@@ -206,7 +206,13 @@ async function main() {
   const given = opts.config ? readConfig(opts.config) : null;
 
   const njsSources = [...tsFiles("src"), ...tsFiles("test/unit"), ...tsFiles("test/njs")];
-  const problems = [...typecheck(root, "tsconfig.json"), ...checkSubset(njsSources)];
+  const problems = [
+    ...typecheck(root, "tsconfig.json"),
+    ...checkSubset(njsSources),
+    ...tsFiles("src").flatMap((file) =>
+      findModuleLevelObjectsInText(readFileSync(path.join(root, file), "utf8"), file),
+    ),
+  ];
   if (problems.length > 0) {
     fail([`build: ${problems.length} problem(s):`, ...problems]);
   }

@@ -194,3 +194,41 @@ export function findUnsupportedInText(text, displayName) {
   const sourceFile = ts.createSourceFile(displayName, text, ts.ScriptTarget.Latest, true, kind);
   return findUnsupported(sourceFile, displayName);
 }
+
+// Module-level values that are objects (object, array and regular expression
+// literals, `new ...`) in code that runs inside nginx. Each makes every request's
+// VM dearer, whether the request uses it or not: about 1,300 instructions per
+// object per request in njs 0.8.9 (BENCHMARKS.md, "Counters"). main.ts's default
+// export, which nginx needs, is the one allowed.
+export function findModuleLevelObjects(sourceFile, displayName) {
+  const problems = [];
+  const isObject = (node) =>
+    node !== undefined &&
+    (ts.isObjectLiteralExpression(node) ||
+      ts.isArrayLiteralExpression(node) ||
+      ts.isRegularExpressionLiteral(node) ||
+      ts.isNewExpression(node));
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) {
+      continue;
+    }
+    for (const declaration of statement.declarationList.declarations) {
+      let value = declaration.initializer;
+      while (value && (ts.isAsExpression(value) || ts.isSatisfiesExpression?.(value))) {
+        value = value.expression;
+      }
+      if (isObject(value)) {
+        const at = sourceFile.getLineAndCharacterOfPosition(declaration.getStart(sourceFile));
+        problems.push(
+          `${displayName}:${at.line + 1}:${at.character + 1}: module-level object ${declaration.name.getText(sourceFile)}: it makes every request's njs VM dearer; build it inside a function`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+export function findModuleLevelObjectsInText(text, displayName) {
+  const sourceFile = ts.createSourceFile(displayName, text, ts.ScriptTarget.Latest, true);
+  return findModuleLevelObjects(sourceFile, displayName);
+}

@@ -6,7 +6,14 @@ export type TrackerReply = { answer: Answer; httpStatus: number; tracker: string
 
 // Commands that change nothing may be asked of the next tracker after a timeout;
 // the others go as POST, which nginx never repeats once it has sent it.
-const SAFE_TO_REPEAT = ["get_paths", "list_keys", "file_info", "noop"];
+function safeToRepeat(command: string): boolean {
+  return (
+    command === "get_paths" ||
+    command === "list_keys" ||
+    command === "file_info" ||
+    command === "noop"
+  );
+}
 
 // encodedArgs: `name=value` pairs already encoded, for values that must go byte
 // for byte (see keyArg in write.ts).
@@ -20,7 +27,7 @@ export async function trackerCommand(
   const query = !encodedArgs ? plain : plain === "" ? encodedArgs : `${plain}&${encodedArgs}`;
   const reply = await r.subrequest(`/_mogilefs/tracker/${command}`, {
     args: query,
-    method: SAFE_TO_REPEAT.indexOf(command) >= 0 ? "GET" : "POST",
+    method: safeToRepeat(command) ? "GET" : "POST",
   });
   const tracker = reply.headersOut["X-MogileFS-Tracker"];
   // Without the bridge's header nginx answered itself (502, 504): no tracker

@@ -16,7 +16,6 @@ export type Destination = { devid: string; path: string };
 
 export type OpenedFile = { fid: string; destinations: Destination[] };
 
-const COMMAND = /^[a-z][a-z0-9_]*$/;
 function isDecimal(text: string): boolean {
   if (text === "") {
     return false;
@@ -155,7 +154,7 @@ export function decodeArgs(text: string): Args {
 // The full request line, CRLF included. The command name is checked here because
 // it is the one part of the line that is not encoded.
 export function requestLine(command: string, args: Args): string {
-  if (!COMMAND.test(command)) {
+  if (!/^[a-z][a-z0-9_]*$/.test(command)) {
     throw new Error(`invalid tracker command name: ${JSON.stringify(command)}`);
   }
   return `${command} ${encodeArgs(args)}\r\n`;

@@ -1,7 +1,7 @@
 // The status and health answers, rendered from the counters' entries and the
 // trackers' answers to `noop`. No nginx objects here: the handlers in observe.ts
 // gather the inputs.
-import { LOOKUP_BUCKETS, METRICS, type Metric, series } from "./metrics";
+import { lookupBuckets, type Metric, metricCatalogue, series } from "./metrics";
 
 export type TrackerCheck = {
   tracker: string;
@@ -136,7 +136,7 @@ function samplesOf(metric: Metric, entries: Array<[string, number]>): Sample[] {
   }
   const out: Sample[] = [];
   let running = 0;
-  const bounds = LOOKUP_BUCKETS.map(String);
+  const bounds = lookupBuckets().map(String);
   for (let i = 0; i < bounds.length; i++) {
     running += perBucket[bounds[i]] || 0;
     out.push({ name: `${metric.name}_bucket`, labels: [["le", bounds[i]]], value: running });
@@ -203,8 +203,9 @@ function gauges(input: StatusInput): string[] {
 export function prometheusText(input: StatusInput): string {
   const lines = gauges(input);
   if (input.countersKept) {
-    for (let i = 0; i < METRICS.length; i++) {
-      const metric = METRICS[i];
+    const catalogue = metricCatalogue();
+    for (let i = 0; i < catalogue.length; i++) {
+      const metric = catalogue[i];
       lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
       const samples = samplesOf(metric, input.entries);
       for (let j = 0; j < samples.length; j++) {
@@ -228,8 +229,9 @@ function labelsObject(labels: Array<[string, string]>): { [name: string]: string
 export function statusJson(input: StatusInput): string {
   const metrics: { [name: string]: unknown } = {};
   if (input.countersKept) {
-    for (let i = 0; i < METRICS.length; i++) {
-      const metric = METRICS[i];
+    const catalogue = metricCatalogue();
+    for (let i = 0; i < catalogue.length; i++) {
+      const metric = catalogue[i];
       metrics[metric.name] = {
         type: metric.type,
         help: metric.help,
@@ -248,7 +250,7 @@ export function statusJson(input: StatusInput): string {
         reason: input.countersProblem,
         // The counters this gateway cannot keep, and the log variables that carry
         // the same facts per request.
-        missing: METRICS.map((m) => ({ name: m.name, log: m.log })),
+        missing: metricCatalogue().map((m) => ({ name: m.name, log: m.log })),
       };
   return `${JSON.stringify({
     version: input.version,

@@ -83,8 +83,6 @@ export function trackerFailure(
   }
 }
 
-const BASE64 = /^[A-Za-z0-9+/]{22}==$/;
-
 // Content-MD5 (RFC 1864: base64 of the 16-byte digest) as the tracker's
 // checksum argument, `MD5:<hex>`. Null when absent; an error text when malformed.
 export function checksumFromContentMd5(
@@ -93,7 +91,7 @@ export function checksumFromContentMd5(
   if (header === "") {
     return { checksum: null };
   }
-  if (!BASE64.test(header)) {
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(header)) {
     return { problem: "Content-MD5 must be the base64 of a 16-byte MD5 digest" };
   }
   const hex = Buffer.from(header, "base64").toString("hex");

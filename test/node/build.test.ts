@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { nginxFeatures } from "../../build/features.mjs";
-import { findUnsupportedInText } from "../../build/njs-subset.mjs";
+import { findModuleLevelObjectsInText, findUnsupportedInText } from "../../build/njs-subset.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -73,6 +73,35 @@ describe("njs subset check", () => {
   test("reports the line and column of the construct", () => {
     const problems = findUnsupportedInText("const a = 1;\n\n  for (const x of a) {}\n", "src/y.ts");
     expect(problems).toEqual(["src/y.ts:3:3: for..of is not supported by the njs 0.7.9 engine"]);
+  });
+});
+
+describe("module-level objects in src/", () => {
+  test.each([
+    ["const TABLE = { a: 1 };", "TABLE"],
+    ["export const LIST = [1, 2];", "LIST"],
+    ["const RE = /x+/;", "RE"],
+    ["let when = new Date();", "when"],
+    ["const T = { a: 1 } as const;", "T"],
+  ])("rejects %s", (code, name) => {
+    const problems = findModuleLevelObjectsInText(code, "src/x.ts");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      new RegExp(
+        `^src/x\\.ts:1:\\d+: module-level object ${name}: it makes every request's njs VM dearer`,
+      ),
+    );
+  });
+
+  test("accepts numbers, strings, functions, objects built inside functions, and the default export", () => {
+    const code = [
+      "const MAX = 4;",
+      'const NAME = "x";',
+      "function table() { return { a: 1 }; }",
+      "const f = () => [1];",
+      "export default { table, f };",
+    ].join("\n");
+    expect(findModuleLevelObjectsInText(code, "src/x.ts")).toEqual([]);
   });
 });
 
