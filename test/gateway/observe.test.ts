@@ -344,6 +344,43 @@ describe.skipIf(!counting)("counters (ngx.shared)", () => {
     30_000,
   );
 
+  it("add up to what clients saw under concurrent load", async () => {
+    const g = await logsOnFailure();
+    const before = await counters(g);
+    const seen = new Map<string, number>();
+    let stored = 0;
+    let bytes = 0;
+    // 8 clients at once, each a mix of PUT, GET, HEAD, DELETE and unknown keys,
+    // over both workers: every answer must be counted once, none lost or doubled.
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, client) => {
+        for (let i = 0; i < 12; i++) {
+          const key = `${prefix}load-${client}-${i % 4}`;
+          const url = `${g.url}/files/${key}`;
+          const method = ["PUT", "GET", "HEAD", "DELETE"][i % 4];
+          const body = method === "PUT" ? randomBytes(100 + client * 10 + i) : undefined;
+          const reply = await fetchRaw(url, { method, body });
+          const series = `mogilefs_gateway_requests_total{method="${method}",status="${reply.status}"}`;
+          seen.set(series, (seen.get(series) ?? 0) + 1);
+          if (method === "PUT" && reply.status === 201) {
+            stored++;
+            bytes += body?.length ?? 0;
+          }
+        }
+      }),
+    );
+    const after = await counters(g);
+    for (const [series, count] of seen) {
+      expect(delta(before, after, series), series).toBe(count);
+    }
+    const counted = [...after.keys()]
+      .filter((k) => k.startsWith("mogilefs_gateway_requests_total{"))
+      .reduce((n, k) => n + delta(before, after, k), 0);
+    expect(counted).toBe(8 * 12);
+    expect(delta(before, after, "mogilefs_gateway_uploads_total")).toBe(stored);
+    expect(delta(before, after, "mogilefs_gateway_uploaded_bytes_total")).toBe(bytes);
+  });
+
   itLocalOnly(
     "count tracker failovers while a tracker is down",
     "stops one of the cluster's trackers",
