@@ -51,9 +51,7 @@ export function count(r: NginxHTTPRequest): void {
     contentLength: r.method === "PUT" ? variable(r, "content_length") : "",
   };
   try {
-    addIncrements(facts, (name, by) => {
-      dict.incr(name, by, 0);
-    });
+    addIncrements(facts, dict);
   } catch (e) {
     // A full zone must not fail the request: the answer goes out uncounted.
     r.warn(`mogilefs: counters not updated: ${(e as Error).message}`);
