@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 import { resolveConfig } from "./build/config.mjs";
-import { nginxFeatures } from "./build/features.mjs";
+import { resolveStatusCounters } from "./build/features.mjs";
 import { runMigrate } from "./build/migrate.mjs";
 import { bundleForNjsCli } from "./build/njs-cli.mjs";
 import { findModuleLevelObjectsInText, findUnsupportedInText } from "./build/njs-subset.mjs";
@@ -64,23 +64,6 @@ function options() {
   }
 }
 
-// status.counters "auto": on when this host's nginx has ngx.shared (njs 0.8.0
-// and later), which the counters live in; said in one line either way.
-function resolveCounters(config) {
-  if (!config.status.enabled || config.status.counters !== "auto") {
-    return;
-  }
-  const can = nginxFeatures();
-  config.status.counters = can?.sharedDict === true;
-  const why =
-    can === null
-      ? "no nginx found here to ask; set status.counters to true for njs 0.8.0 or later"
-      : can.sharedDict
-        ? "this host's nginx has js_shared_dict_zone (ngx.shared)"
-        : "this host's nginx lacks js_shared_dict_zone (njs before 0.8.0); the status location says so";
-  console.log(`build: status.counters auto: ${config.status.counters ? "on" : "off"}: ${why}`);
-}
-
 // The snippets, when there is a configuration to render them from.
 function writeSnippets(given, source, out) {
   const { config, problems } = resolveConfig(given, { outDir: out, env: process.env });
@@ -98,7 +81,10 @@ function writeSnippets(given, source, out) {
       ...problems.map((p) => `  ${p}`),
     ]);
   }
-  resolveCounters(config);
+  const chose = resolveStatusCounters(config);
+  if (chose !== null) {
+    console.log(`build: ${chose}`);
+  }
   const files = renderSnippets(config, { templatesDir: path.join(root, "nginx"), mimeTypesText });
   for (const [name, text] of Object.entries(files)) {
     writeFileSync(path.join(out, name), text);

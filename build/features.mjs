@@ -66,3 +66,27 @@ export function nginxFeatures(options = {}) {
     periodic: js && accepts(server("js_periodic probe.tick interval=60s;")).ok,
   };
 }
+
+// status.counters "auto" made true or false: on when that nginx has ngx.shared
+// (njs 0.8.0 and later), which the counters live in. `features` defaults to this
+// host's nginx. Returns the line saying what was chosen and why, or null when
+// there was nothing to choose.
+/**
+ * @param {any} config
+ * @param {{ sharedDict: boolean } | null} [features]
+ * @returns {string | null}
+ */
+export function resolveStatusCounters(config, features = undefined) {
+  if (!config.status.enabled || config.status.counters !== "auto") {
+    return null;
+  }
+  const can = features === undefined ? nginxFeatures() : features;
+  config.status.counters = can?.sharedDict === true;
+  const why =
+    can === null
+      ? "no nginx found here to ask; set status.counters to true for njs 0.8.0 or later"
+      : can.sharedDict
+        ? "this host's nginx has js_shared_dict_zone (ngx.shared)"
+        : "this host's nginx lacks js_shared_dict_zone (njs before 0.8.0); the status location says so";
+  return `status.counters auto: ${config.status.counters ? "on" : "off"}: ${why}`;
+}

@@ -184,6 +184,18 @@ export function migrateConfig(text, options = {}) {
   // Hand-made failover: named locations that proxy to $mogilefs_path1..9.
   /** @type {Set<string>} */
   const droppedNamed = new Set();
+  // An error_page whose target is a dropped hand-made failover location goes
+  // with it; true when d was one.
+  const dropFailoverErrorPage = (d) => {
+    const target = d.args[d.args.length - 1] ?? "";
+    if (d.name !== "error_page" || !droppedNamed.has(target)) {
+      return false;
+    }
+    handled.add(d);
+    remove(d);
+    add(d, "dropped", `its target ${target} was a hand-made failover, no longer needed`);
+    return true;
+  };
   /** @type {NginxDirective[]} */
   const failoverLocations = [];
   for (const d of failoverUses) {
@@ -491,14 +503,7 @@ export function migrateConfig(text, options = {}) {
       if (d.name.startsWith("mogilefs_")) {
         continue;
       }
-      if (d.name === "error_page" && droppedNamed.has(d.args[d.args.length - 1] ?? "")) {
-        handled.add(d);
-        remove(d);
-        add(
-          d,
-          "dropped",
-          `its target ${d.args[d.args.length - 1]} was a hand-made failover, no longer needed`,
-        );
+      if (dropFailoverErrorPage(d)) {
         continue;
       }
       if (d.name === "error_page") {
@@ -678,14 +683,8 @@ export function migrateConfig(text, options = {}) {
     if (handled.has(d) || ancestors.some((a) => handled.has(a))) {
       return;
     }
-    if (d.name === "error_page" && droppedNamed.has(d.args[d.args.length - 1] ?? "")) {
-      handled.add(d);
-      remove(d);
-      add(
-        d,
-        "dropped",
-        `its target ${d.args[d.args.length - 1]} was a hand-made failover, no longer needed`,
-      );
+    if (dropFailoverErrorPage(d)) {
+      // dropped with the hand-made failover it pointed to
     } else if (d.args.some((a) => PATH_VARIABLE.test(a))) {
       handled.add(d);
       add(d, "kept", "$mogilefs_path is now the storage URL that served (the last path tried)");

@@ -11,15 +11,11 @@ import {
   trackerCheck,
   wantsPrometheus,
 } from "./status";
+import { variable } from "./variables";
 import { VERSION } from "./version";
 
 // The js_shared_dict_zone the build renders in http {} when counters are on.
 const ZONE = "mogilefs_metrics";
-
-function variable(r: NginxHTTPRequest, name: string): string {
-  const value = r.variables[name];
-  return value === undefined ? "" : String(value);
-}
 
 function metricsDict(): NgxSharedDict | null {
   const shared = ngx.shared;

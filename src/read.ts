@@ -6,11 +6,7 @@ import { decideFailure, type ReadState } from "./failure";
 import { trackerCommand } from "./http";
 import { listingFromAnswer, listRequest } from "./list";
 import { logAt } from "./log";
-
-function variable(r: NginxHTTPRequest, name: string): string {
-  const value = r.variables[name];
-  return value === undefined ? "" : String(value);
-}
+import { variable } from "./variables";
 
 function countPaths(r: NginxHTTPRequest): number {
   let count = 0;

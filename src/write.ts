@@ -6,11 +6,7 @@ import { type TrackerReply, trackerCommand } from "./http";
 import { logAt } from "./log";
 import { type Args, openedFileOf } from "./protocol";
 import { checksumFromContentMd5, storageAccepted, trackerFailure, type WriteError } from "./store";
-
-function variable(r: NginxHTTPRequest, name: string): string {
-  const value = r.variables[name];
-  return value === undefined ? "" : String(value);
-}
+import { variable } from "./variables";
 
 // The key arg for a tracker command, from the key's bytes exactly as nginx holds
 // them, as the bridge encodes the key of a lookup. r.variables turns bytes that

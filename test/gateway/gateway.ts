@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../../build/config.mjs";
-import { nginxFeatures } from "../../build/features.mjs";
+import { nginxFeatures, resolveStatusCounters } from "../../build/features.mjs";
 import { renderSnippets } from "../../build/render.mjs";
 import { freePort } from "../cluster/ports";
 import { type Daemon, logTail, spawnDaemon, waitFor } from "../cluster/process";
@@ -160,9 +160,7 @@ export function renderGatewayConfig(
   }
   // status.counters "auto", resolved against the nginx under test as build.mjs
   // resolves it against the host's.
-  if (resolved.status.counters === "auto") {
-    resolved.status.counters = gatewayFeatures().sharedDict;
-  }
+  resolveStatusCounters(resolved, gatewayFeatures());
   const files = renderSnippets(resolved, {
     templatesDir: join(root, "nginx"),
     mimeTypesText: readFileSync(resolved.mimeTypes, "utf8"),
